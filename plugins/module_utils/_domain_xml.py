@@ -1,0 +1,441 @@
+# -*- coding: utf-8 -*-
+# Copyright: virtuned.libvirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The libvirt domain XML as a model: parse, find and identify devices, compare, stash.
+
+Pure lxml, no libvirt: everything here is unit-tested without a hypervisor.
+"""
+
+from __future__ import annotations
+
+import copy
+
+try:
+    from lxml import etree
+except ImportError:  # pragma: no cover - reported by the modules through missing_required_lib
+    etree = None
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import VirtunedError
+
+METADATA_NS = 'https://virtuned.dev/xmlns/libvirt/1'
+METADATA_PREFIX = 'virtuned'
+LIBOSINFO_NS = 'http://libosinfo.org/xmlns/libvirt/domain/1.0'
+
+# The stashed properties, as Nova names them (seeds/001: the ones that have defaults).
+PROPERTY_KEYS = (
+    'hw_cdrom_bus',
+    'hw_disk_bus',
+    'hw_floppy_bus',
+    'hw_input_bus',
+    'hw_pointer_model',
+    'hw_video_model',
+    'hw_vif_model',
+)
+
+DISK_TARGET_PREFIX = {
+    'virtio': 'vd',
+    'scsi': 'sd',
+    'sata': 'sd',
+    'usb': 'sd',
+    'ide': 'hd',
+    'fdc': 'fd',
+    'xen': 'xvd',
+}
+
+POINTER_TYPES = ('tablet', 'mouse')
+INPUT_TYPES = POINTER_TYPES + ('keyboard',)
+
+# Attributes whose values must never reach a diff or a log.
+SECRET_ATTRIBUTES = ('passwd',)
+
+
+def _parser():
+    # No entities, no DTD, no network: domain XML comes from libvirt, but metadata inside it
+    # can come from any client.
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=False,
+    )
+
+
+def parse(xml_text, root_tag='domain'):
+    """Parse libvirt XML text (a domain by default) safely into an lxml element."""
+    if isinstance(xml_text, str):
+        xml_text = xml_text.encode('utf-8')
+    try:
+        root = etree.fromstring(xml_text, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise VirtunedError('cannot parse the %s XML: %s' % (root_tag, exc))
+    if root.tag != root_tag:
+        raise VirtunedError('expected a <%s> document, got <%s>' % (root_tag, root.tag))
+    return root
+
+
+def serialize(root):
+    return etree.tostring(root, encoding='unicode')
+
+
+def clone(root):
+    return copy.deepcopy(root)
+
+
+def normalized(root):
+    """A canonical text of the document: attribute order, whitespace and prefixes do not count."""
+    tree = clone(root)
+    for element in tree.iter():
+        if element.text is not None and not element.text.strip():
+            element.text = None
+        if element.tail is not None and not element.tail.strip():
+            element.tail = None
+    return etree.tostring(tree, method='c14n')
+
+
+def same_document(left, right):
+    return normalized(left) == normalized(right)
+
+
+def masked(xml_text):
+    """The XML text with secrets (VNC/SPICE passwords) replaced, for diffs and messages."""
+    root = parse(xml_text)
+    for element in root.iter():
+        for name in SECRET_ATTRIBUTES:
+            if name in element.attrib:
+                element.set(name, '********')
+    return serialize(root)
+
+
+# --- the parts of a domain -------------------------------------------------------------
+
+
+def domain_name(root):
+    return root.findtext('name')
+
+
+def os_type(root):
+    element = root.find('os/type')
+    if element is None:
+        return {'arch': None, 'machine': None}
+    return {'arch': element.get('arch'), 'machine': element.get('machine')}
+
+
+def virt_type(root):
+    return root.get('type')
+
+
+def emulator(root):
+    return root.findtext('devices/emulator')
+
+
+def devices_element(root):
+    devices = root.find('devices')
+    if devices is None:
+        devices = etree.SubElement(root, 'devices')
+    return devices
+
+
+def devices(root):
+    """Every device element, in document order (the emulator path is not a device)."""
+    container = root.find('devices')
+    if container is None:
+        return []
+    return [child for child in container if isinstance(child.tag, str) and child.tag != 'emulator']
+
+
+def is_machine_q35(root):
+    machine = os_type(root)['machine'] or ''
+    return 'q35' in machine
+
+
+# --- device identity and the abstract form ---------------------------------------------
+
+
+def device_model(element):
+    """The device's model in libvirt's many spellings: an attribute, or <model type|name>."""
+    if element.tag in ('disk', 'controller', 'rng', 'memballoon', 'input', 'watchdog',
+                       'sound', 'tpm', 'shmem', 'iommu', 'panic'):
+        if element.get('model'):
+            return element.get('model')
+    model = element.find('model')
+    if model is not None and element.tag in ('interface', 'video', 'filesystem'):
+        return model.get('type')
+    if element.tag == 'input':
+        return element.get('model')
+    return None
+
+
+def device_alias(element):
+    alias = element.find('alias')
+    return alias.get('name') if alias is not None else None
+
+
+def device_address(element):
+    address = element.find('address')
+    return dict(address.attrib) if address is not None else None
+
+
+def disk_target(element):
+    target = element.find('target')
+    return target.get('dev') if target is not None else None
+
+
+def disk_bus(element):
+    target = element.find('target')
+    return target.get('bus') if target is not None else None
+
+
+def interface_mac(element):
+    mac = element.find('mac')
+    return mac.get('address') if mac is not None else None
+
+
+def device_bus(element):
+    if element.tag == 'disk':
+        return disk_bus(element)
+    return element.get('bus')
+
+
+def device_type(element):
+    if element.tag == 'controller':
+        return element.get('type')
+    return element.get('type')
+
+
+def device_identity(element):
+    """A key that names one device stably across reads of the same domain.
+
+    A user alias wins; otherwise the attributes libvirt itself keys the device on: the
+    disk's target, the interface's MAC, the controller's type and index, the input's
+    type and bus. Other devices are named by kind and model.
+    """
+    alias = device_alias(element)
+    if alias and alias.startswith('ua-'):
+        return ('alias', alias)
+    kind = element.tag
+    if kind == 'disk':
+        return (kind, disk_target(element))
+    if kind == 'interface':
+        return (kind, (interface_mac(element) or '').lower())
+    if kind == 'controller':
+        return (kind, element.get('type'), element.get('index'))
+    if kind == 'input':
+        return (kind, element.get('type'), element.get('bus'))
+    if alias:
+        return ('alias', alias)
+    return (kind, device_type(element), device_model(element))
+
+
+def abstract(element):
+    """The contract's abstract form of one device element."""
+    kind = element.tag
+    form = {
+        'kind': kind,
+        'type': device_type(element),
+        'bus': device_bus(element),
+        'model': device_model(element),
+        'alias': device_alias(element),
+        'target': disk_target(element) if kind == 'disk' else None,
+        'mac': interface_mac(element) if kind == 'interface' else None,
+        'index': None,
+        'address': device_address(element),
+    }
+    if kind == 'disk':
+        form['device'] = element.get('device', 'disk')
+    if kind == 'controller':
+        index = element.get('index')
+        form['index'] = int(index) if index is not None and index.isdigit() else None
+    return form
+
+
+def abstract_devices(root, kinds=None):
+    return [abstract(element) for element in devices(root) if kinds is None or element.tag in kinds]
+
+
+def device_signature(root, kinds=None):
+    """What a cold boot would change: the devices without the runtime alias and address.
+
+    Comparing the live and the persistent signature tells whether the running domain
+    still waits for a cold boot.
+    """
+    signature = []
+    for form in abstract_devices(root, kinds):
+        form = dict(form, alias=None, address=None)
+        signature.append(tuple(sorted((key, repr(value)) for key, value in form.items())))
+    return sorted(signature)
+
+
+def find_devices(root, kind, **attributes):
+    found = []
+    for element in devices(root):
+        if element.tag != kind:
+            continue
+        if all(element.get(name) == value for name, value in attributes.items()):
+            found.append(element)
+    return found
+
+
+def disks(root, device=None):
+    return [element for element in find_devices(root, 'disk')
+            if device is None or element.get('device', 'disk') == device]
+
+
+def remove_address(element):
+    for address in element.findall('address'):
+        element.remove(address)
+
+
+def append_device(root, element):
+    """Append a device after the last one of its kind, where libvirt itself would put it."""
+    container = devices_element(root)
+    same_kind = [child for child in container if child.tag == element.tag]
+    if same_kind:
+        same_kind[-1].addnext(element)
+    else:
+        container.append(element)
+    _indent_like_siblings(container, element)
+    return element
+
+
+def remove_device(element):
+    parent = element.getparent()
+    previous = element.getprevious()
+    if element.tail is not None and previous is not None:
+        previous.tail = element.tail
+    elif element.tail is not None and previous is None:
+        parent.text = element.tail
+    parent.remove(element)
+
+
+def _indent_like_siblings(container, element):
+    siblings = [child for child in container if child is not element]
+    if not siblings:
+        return
+    reference = siblings[0].getprevious()
+    indent = (container.text if reference is None else reference.tail) or '\n'
+    previous = element.getprevious()
+    if previous is not None:
+        element.tail = previous.tail
+        previous.tail = indent
+    else:
+        element.tail = container.text
+        container.text = indent
+
+
+def device_xml(element):
+    """One device as an XML snippet (for hot-plug), without its text tail."""
+    snippet = copy.deepcopy(element)
+    snippet.tail = None
+    return etree.tostring(snippet, encoding='unicode')
+
+
+def new_element(tag, attributes=None, children=()):
+    element = etree.Element(tag, {k: str(v) for k, v in (attributes or {}).items() if v is not None})
+    for child in children:
+        element.append(child)
+    return element
+
+
+# --- effective hw_* properties ---------------------------------------------------------
+
+
+def explicit_inputs(root):
+    """The pointer and keyboard devices a domain defines beyond the implicit PS/2 pair."""
+    return [element for element in find_devices(root, 'input')
+            if element.get('type') in INPUT_TYPES and element.get('bus') != 'ps2']
+
+
+def input_properties(root):
+    """hw_pointer_model and hw_input_bus in canonical form, from the explicit input devices.
+
+    The canonical values resolve back to the same devices through the input_devices
+    filter: a lone USB tablet is 'usbtablet' (Nova's historic value), a lone USB mouse
+    'mouse', a pointer and keyboard on one bus that pointer's type and bus.
+    """
+    inputs = explicit_inputs(root)
+    pointer = next((e for e in inputs if e.get('type') in POINTER_TYPES), None)
+    keyboard = next((e for e in inputs if e.get('type') == 'keyboard'), None)
+    if pointer is None:
+        return {'hw_pointer_model': None, 'hw_input_bus': keyboard.get('bus') if keyboard is not None else None}
+    bus = pointer.get('bus')
+    if keyboard is None and bus == 'usb':
+        return {'hw_pointer_model': 'usbtablet' if pointer.get('type') == 'tablet' else 'mouse',
+                'hw_input_bus': None}
+    return {'hw_pointer_model': pointer.get('type'), 'hw_input_bus': bus}
+
+
+def effective_properties(root):
+    """The hw_* values the domain's devices have now, Nova's names (seeds/001)."""
+
+    def first(elements, read):
+        return read(elements[0]) if elements else None
+
+    videos = find_devices(root, 'video')
+    primary = [v for v in videos if v.find('model') is not None and v.find('model').get('primary') == 'yes']
+    properties = {
+        'hw_disk_bus': first(disks(root, 'disk'), disk_bus),
+        'hw_cdrom_bus': first(disks(root, 'cdrom'), disk_bus),
+        'hw_floppy_bus': first(disks(root, 'floppy'), disk_bus),
+        'hw_video_model': first(primary or videos, device_model),
+        'hw_vif_model': first(find_devices(root, 'interface'), device_model),
+    }
+    properties.update(input_properties(root))
+    return {key: properties[key] for key in PROPERTY_KEYS}
+
+
+# --- the metadata stash ----------------------------------------------------------------
+
+
+def _ns(tag):
+    return '{%s}%s' % (METADATA_NS, tag)
+
+
+def stashed_properties(root):
+    """What the virtuned metadata holds: key -> value (None for a stashed "none")."""
+    stash = root.find('metadata/' + _ns('properties'))
+    if stash is None:
+        return {}
+    values = {}
+    for element in stash:
+        if not isinstance(element.tag, str) or not element.tag.startswith('{%s}' % METADATA_NS):
+            continue
+        key = etree.QName(element).localname
+        if key in PROPERTY_KEYS:
+            values[key] = (element.text or '').strip() or None
+    return values
+
+
+def stash_properties(root, properties):
+    """Write the given hw_* values into the metadata, keeping other tools' metadata as is."""
+    metadata = root.find('metadata')
+    if metadata is None:
+        metadata = etree.Element('metadata')
+        anchor = root.find('description') if root.find('description') is not None else root.find('title')
+        if anchor is None:
+            anchor = root.find('uuid') if root.find('uuid') is not None else root.find('name')
+        anchor.addnext(metadata)
+        metadata.tail = anchor.tail
+    stash = metadata.find(_ns('properties'))
+    if stash is None:
+        stash = etree.SubElement(metadata, _ns('properties'), nsmap={METADATA_PREFIX: METADATA_NS})
+    merged = dict(stashed_properties(root))
+    merged.update(properties)
+    for child in list(stash):
+        stash.remove(child)
+    for key in PROPERTY_KEYS:
+        if key in merged:
+            element = etree.SubElement(stash, _ns(key))
+            if merged[key] is not None:
+                element.text = merged[key]
+    return merged
+
+
+def drift(properties, stashed):
+    """The stashed keys whose value no longer matches the domain's devices."""
+    return sorted(key for key, value in stashed.items() if properties.get(key) != value)
+
+
+def libosinfo_os_id(root):
+    element = root.find('metadata/{%s}libosinfo/{%s}os' % (LIBOSINFO_NS, LIBOSINFO_NS))
+    return element.get('id') if element is not None else None

@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+# Copyright: virtuned.libvirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The errors every layer raises; modules turn them into fail_json(msg=...)."""
+
+from __future__ import annotations
+
+
+class VirtunedError(Exception):
+    """A failure with a message fit for the operator."""
+
+    def __init__(self, msg, domain=None):
+        self.domain = domain
+        super().__init__(msg)
+
+    @property
+    def msg(self):
+        if self.domain:
+            return 'domain %r: %s' % (self.domain, self.args[0])
+        return self.args[0]
+
+
+class InvalidOption(VirtunedError):
+    """A refused input: names the option, the value and what is allowed."""
+
+    def __init__(self, option, value, allowed=None, reason=None, domain=None):
+        self.option = option
+        self.value = value
+        self.allowed = list(allowed) if allowed is not None else None
+        text = 'option %s: value %r is not allowed' % (option, value)
+        if reason:
+            text += ' (%s)' % reason
+        if self.allowed is not None:
+            text += '; allowed: %s' % (', '.join(str(a) for a in self.allowed) or 'nothing')
+        super().__init__(text, domain=domain)
+
+
+class ConcurrentChange(VirtunedError):
+    """Another client redefined the domain between planning and applying."""

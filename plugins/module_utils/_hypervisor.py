@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+# Copyright: virtuned.libvirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The libvirt connection: open a URI, look domains up, read and define their XML.
+
+The only module_utils file that imports libvirt. Every libvirt error leaves here as a
+VirtunedError that names the domain.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+try:
+    import libvirt
+except ImportError:
+    libvirt = None
+    LIBVIRT_IMPORT_ERROR = traceback.format_exc()
+else:
+    LIBVIRT_IMPORT_ERROR = None
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import ConcurrentChange, VirtunedError
+
+
+def _quiet(_context, _error):
+    # libvirt prints every error to stderr by default; ours are raised and reported instead.
+    return None
+
+
+def _reason(exc):
+    return exc.get_error_message() if hasattr(exc, 'get_error_message') else str(exc)
+
+
+class Hypervisor:
+    """One connection, used for every domain of a module call."""
+
+    def __init__(self, uri):
+        self.uri = uri
+        self._capabilities = {}
+        libvirt.registerErrorHandler(_quiet, None)
+        try:
+            self.conn = libvirt.open(uri)
+        except libvirt.libvirtError as exc:
+            raise VirtunedError('cannot connect to libvirt at %r: %s' % (uri, _reason(exc)))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        try:
+            self.conn.close()
+        except libvirt.libvirtError:
+            pass
+
+    def domain(self, name):
+        try:
+            return Domain(self, self.conn.lookupByName(name), name)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                raise VirtunedError('no such domain on %s' % self.uri, domain=name)
+            raise VirtunedError(_reason(exc), domain=name)
+
+    def capabilities(self, root):
+        """The host's domain capabilities for this domain's emulator, arch, machine and virt type."""
+        os_type = dx.os_type(root)
+        key = (dx.emulator(root), os_type['arch'], os_type['machine'], dx.virt_type(root))
+        if key not in self._capabilities:
+            try:
+                text = self.conn.getDomainCapabilities(*key, 0)
+            except libvirt.libvirtError as exc:
+                raise VirtunedError('cannot read the domain capabilities for %s: %s'
+                                    % ('/'.join(str(k) for k in key), _reason(exc)),
+                                    domain=dx.domain_name(root))
+            self._capabilities[key] = Capabilities(text)
+        return self._capabilities[key]
+
+
+class Domain:
+    """One domain: its persistent and live XML, define and live (un)plug."""
+
+    def __init__(self, hypervisor, handle, name):
+        self.hypervisor = hypervisor
+        self.handle = handle
+        self.name = name
+
+    def _call(self, what, function, *args):
+        try:
+            return function(*args)
+        except libvirt.libvirtError as exc:
+            raise VirtunedError('%s failed: %s' % (what, _reason(exc)), domain=self.name)
+
+    def is_running(self):
+        return bool(self._call('reading the state', self.handle.isActive))
+
+    def inactive_xml(self):
+        # SECURE: a definition read without it loses its VNC/SPICE passwords when redefined.
+        flags = libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE
+        return self._call('reading the persistent XML', self.handle.XMLDesc, flags)
+
+    def live_xml(self):
+        return self._call('reading the live XML', self.handle.XMLDesc, libvirt.VIR_DOMAIN_XML_SECURE)
+
+    def define(self, xml_text, expected_before):
+        """Define the new persistent XML unless another writer changed it since it was read."""
+        if self.inactive_xml() != expected_before:
+            raise ConcurrentChange('the persistent XML changed since it was read (another client '
+                                   'redefined the domain); nothing was written, run again',
+                                   domain=self.name)
+        self._call('defining the new XML', self.hypervisor.conn.defineXMLFlags, xml_text,
+                   libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
+
+    def attach_live(self, device_xml):
+        self._call('hot-plugging %s' % device_xml, self.handle.attachDeviceFlags, device_xml,
+                   libvirt.VIR_DOMAIN_AFFECT_LIVE)
+
+    def detach_live(self, device_xml):
+        self._call('hot-unplugging %s' % device_xml, self.handle.detachDeviceFlags, device_xml,
+                   libvirt.VIR_DOMAIN_AFFECT_LIVE)
+
+
+class Capabilities:
+    """The enums of <domainCapabilities>: what this emulator and machine type take."""
+
+    def __init__(self, xml_text):
+        self.root = dx.parse(xml_text, 'domainCapabilities')
+        self.machine = self.root.findtext('machine')
+
+    def values(self, device, enum):
+        """The values of devices/<device>/enum[@name=enum], or None when libvirt does not say."""
+        element = self.root.find('devices/%s' % device)
+        if element is None or element.get('supported') == 'no':
+            return [] if element is not None else None
+        enum_element = element.find("enum[@name='%s']" % enum)
+        if enum_element is None:
+            return None
+        return [value.text for value in enum_element.findall('value')]
+
+
+class Lifecycle:
+    """Power and definition operations on one domain by name (for virt_domain and the role)."""
+
+    def __init__(self, hypervisor, name):
+        self.hypervisor = hypervisor
+        self.name = name
+
+    def _handle(self):
+        try:
+            return self.hypervisor.conn.lookupByName(self.name)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                return None
+            raise VirtunedError(_reason(exc), domain=self.name)
+
+    def _call(self, what, function, *args):
+        try:
+            return function(*args)
+        except libvirt.libvirtError as exc:
+            raise VirtunedError('%s failed: %s' % (what, _reason(exc)), domain=self.name)
+
+    def state(self):
+        """'running', 'shutoff' (defined, not running), or 'undefined'."""
+        handle = self._handle()
+        if handle is None:
+            return 'undefined'
+        return 'running' if self._call('reading the state', handle.isActive) else 'shutoff'
+
+    def inactive_xml(self):
+        handle = self._handle()
+        if handle is None:
+            return None
+        return Domain(self.hypervisor, handle, self.name).inactive_xml()
+
+    def define(self, xml_text):
+        self._call('defining the domain', self.hypervisor.conn.defineXMLFlags, xml_text,
+                   libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
+
+    def start(self):
+        self._call('starting', self._handle().create)
+
+    def destroy(self):
+        self._call('forcing off', self._handle().destroy)
+
+    def shutdown(self):
+        self._call('asking for an ACPI shutdown', self._handle().shutdownFlags,
+                   libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN)
+
+    def undefine(self):
+        self._call('undefining', self._handle().undefineFlags, libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)

@@ -1,0 +1,27 @@
+# -*- coding: utf-8 -*-
+# Copyright: virtuned.libvirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What virt_device_info reports about one domain."""
+
+from __future__ import annotations
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+
+
+def describe(state):
+    persistent = state.before
+    properties = dx.effective_properties(persistent)
+    stashed = dx.stashed_properties(persistent)
+    os_type = dx.os_type(persistent)
+    report = {
+        'running': state.running,
+        'machine': os_type['machine'],
+        'arch': os_type['arch'],
+        'os_id': dx.libosinfo_os_id(persistent),
+        'devices': dx.abstract_devices(state.live if state.running else persistent),
+        'persistent_devices': dx.abstract_devices(persistent),
+        'properties': properties,
+        'stashed': stashed,
+        'drift': dx.drift(properties, stashed),
+    }
+    return report

@@ -1,0 +1,191 @@
+# -*- coding: utf-8 -*-
+# Copyright: virtuned.libvirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How every module runs: read all domains, plan all, then apply; check mode, diff, results.
+
+Every domain is planned (and every input validated) before the first write, so a refused
+input leaves every domain as it was.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _hypervisor
+from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption, VirtunedError
+
+
+def common_argument_spec(**extra):
+    spec = dict(
+        uri=dict(type='str', default='qemu:///system'),
+        name=dict(type='list', elements='str', required=True, aliases=['domain']),
+    )
+    spec.update(extra)
+    return spec
+
+
+def require_libraries(module):
+    if dx.etree is None:
+        module.fail_json(msg=missing_required_lib('lxml'))
+    if _hypervisor.LIBVIRT_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib('libvirt-python'), exception=_hypervisor.LIBVIRT_IMPORT_ERROR)
+
+
+def domain_names(module):
+    names = []
+    for name in module.params['name']:
+        if not name:
+            raise InvalidOption('name', name, reason='a domain name cannot be empty')
+        if name not in names:
+            names.append(name)
+    if not names:
+        raise InvalidOption('name', module.params['name'], reason='name at least one domain')
+    return names
+
+
+class DomainState:
+    """A domain as read at planning time: persistent XML, live XML when running."""
+
+    def __init__(self, hypervisor, name):
+        self.hypervisor = hypervisor
+        self.name = name
+        self.domain = hypervisor.domain(name)
+        self.running = self.domain.is_running()
+        self.before_xml = self.domain.inactive_xml()
+        self.before = dx.parse(self.before_xml)
+        self.live = dx.parse(self.domain.live_xml()) if self.running else None
+
+    def capabilities(self):
+        return self.hypervisor.capabilities(self.before)
+
+
+class Change:
+    """The planned persistent XML of one domain, and the devices to (un)plug live."""
+
+    def __init__(self, state, after, attach=(), detach=()):
+        self.state = state
+        self.after = after
+        self.changed = not dx.same_document(state.before, after)
+        self.attach = list(attach) if state.running else []
+        self.detach = list(detach) if state.running else []
+
+    def predicted_live(self):
+        live = dx.clone(self.state.live)
+        for device in self.detach:
+            for element in dx.devices(live):
+                if dx.device_identity(element) == dx.device_identity(device):
+                    dx.remove_device(element)
+                    break
+        for device in self.attach:
+            dx.append_device(live, dx.clone(device))
+        return live
+
+
+def reboot_required(running, persistent, live, kinds):
+    if not running:
+        return False
+    return dx.device_signature(persistent, kinds) != dx.device_signature(live, kinds)
+
+
+def _apply(change):
+    """Define the planned XML, then plug/unplug on the live domain; returns live actions."""
+    state = change.state
+    state.domain.define(dx.serialize(change.after), state.before_xml)
+    actions = []
+    for device in change.detach:
+        state.domain.detach_live(dx.device_xml(device))
+        actions.append({'action': 'detached', 'device': dx.abstract(device)})
+    for device in change.attach:
+        state.domain.attach_live(dx.device_xml(device))
+        actions.append({'action': 'attached', 'device': dx.abstract(device)})
+    return actions
+
+
+def _diff_entry(name, before_xml, after_xml):
+    return {
+        'before_header': '%s (persistent XML)' % name,
+        'after_header': '%s (persistent XML)' % name,
+        'before': dx.masked(before_xml),
+        'after': dx.masked(after_xml),
+    }
+
+
+def converge(module, plan, kinds):
+    """Run a changing module: plan(state) -> Change for every domain, then apply them all."""
+    require_libraries(module)
+    results = {}
+    diffs = []
+    try:
+        names = domain_names(module)
+        with _hypervisor.Hypervisor(module.params['uri']) as hypervisor:
+            changes = [plan(DomainState(hypervisor, name)) for name in names]
+            for change in changes:
+                results[change.state.name] = _converge_one(module, change, kinds, diffs)
+    except VirtunedError as exc:
+        _fail(module, exc, results)
+    summary = dict(
+        changed=any(result['changed'] for result in results.values()),
+        domains=results,
+        reboot_required=[name for name, result in results.items() if result['reboot_required']],
+    )
+    if module._diff:
+        summary['diff'] = diffs
+    module.exit_json(**summary)
+
+
+def _converge_one(module, change, kinds, diffs):
+    state = change.state
+    result = {'changed': change.changed, 'live_changes': []}
+    if not change.changed:
+        after, live = state.before, state.live
+    elif module.check_mode:
+        after, live = change.after, (change.predicted_live() if state.running else None)
+    else:
+        result['live_changes'] = _apply(change)
+        after = dx.parse(state.domain.inactive_xml())
+        live = dx.parse(state.domain.live_xml()) if state.running else None
+    if change.changed and module._diff:
+        diffs.append(_diff_entry(state.name, state.before_xml, dx.serialize(after)))
+    result['reboot_required'] = reboot_required(state.running, after, live, kinds)
+    result['devices'] = dx.abstract_devices(after, kinds)
+    if state.running:
+        result['live_devices'] = dx.abstract_devices(live, kinds)
+    return result
+
+
+def _fail(module, exc, results):
+    """Fail the task, saying which domains were done before the failure and which were not touched."""
+    msg = exc.msg
+    if results:
+        pending = [name for name in module.params['name'] if name not in results]
+        msg += '; domains done before the failure: %s; not touched: %s' % (
+            ', '.join(results), ', '.join(pending) or 'none')
+    module.fail_json(msg=msg, changed=any(r.get('changed', False) for r in results.values()),
+                     domains=results, **_error_details(exc))
+
+
+def each_domain(module, handle):
+    """Run handle(hypervisor, name) -> result for every domain over one connection."""
+    require_libraries(module)
+    results = {}
+    try:
+        names = domain_names(module)
+        with _hypervisor.Hypervisor(module.params['uri']) as hypervisor:
+            for name in names:
+                results[name] = handle(hypervisor, name)
+    except VirtunedError as exc:
+        _fail(module, exc, results)
+    return results
+
+
+def _error_details(exc):
+    if isinstance(exc, InvalidOption):
+        return {'option': exc.option, 'value': exc.value, 'allowed': exc.allowed}
+    return {}
+
+
+def inspect(module, describe):
+    """Run a read-only module: describe(state) -> dict for every domain; never changes anything."""
+    domains = each_domain(module, lambda hypervisor, name: describe(DomainState(hypervisor, name)))
+    module.exit_json(changed=False, domains=domains)

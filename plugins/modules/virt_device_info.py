@@ -1,0 +1,96 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: virtuned.libvirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: virt_device_info
+short_description: Report the devices, effective hw_* properties and stashed values of libvirt domains
+version_added: 0.1.0
+description:
+  - Reads the persistent definition (and the live one of a running domain) of each domain and reports its
+    devices in an abstract form, the effective C(hw_*) bus and model values derived from them, the values
+    stashed in the domain's metadata by M(virtuned.libvirt.virt_device_bus), and where the two drift apart.
+  - Never changes anything.
+extends_documentation_fragment:
+  - virtuned.libvirt.virt
+attributes:
+  check_mode:
+    support: full
+    description: Runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to diff.
+author:
+  - virtuned maintainers (@virtuned)
+'''
+
+EXAMPLES = r'''
+- name: Read the devices of two domains
+  virtuned.libvirt.virt_device_info:
+    name:
+      - web01
+      - db01
+  register: info
+
+- name: Fail when someone changed a stashed bus by hand
+  ansible.builtin.assert:
+    that: info.domains.web01.drift == []
+'''
+
+RETURN = r'''
+domains:
+  description: Per domain name, its report.
+  returned: always
+  type: dict
+  contains:
+    running:
+      description: Whether the domain runs.
+      type: bool
+    machine:
+      description: The machine type of the persistent definition.
+      type: str
+    arch:
+      description: The guest architecture.
+      type: str
+    os_id:
+      description: The libosinfo OS id from the domain's metadata, or null.
+      type: str
+    devices:
+      description:
+        - The devices in the abstract form (kind, type, bus, model, alias, target, mac, index, address).
+        - From the live XML when the domain runs (aliases and addresses filled in), else from the persistent XML.
+      type: list
+      elements: dict
+    persistent_devices:
+      description: The devices of the persistent definition, in the same form.
+      type: list
+      elements: dict
+    properties:
+      description: The effective hw_* values (hw_disk_bus, hw_cdrom_bus, hw_floppy_bus, hw_input_bus,
+        hw_pointer_model, hw_video_model, hw_vif_model) derived from the persistent definition; null where
+        the domain has no such device.
+      type: dict
+    stashed:
+      description: The hw_* values stashed in the virtuned metadata; empty when nothing was stashed.
+      type: dict
+    drift:
+      description: The stashed keys whose value differs from the effective one.
+      type: list
+      elements: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _info, _runner
+
+
+def main():
+    module = AnsibleModule(argument_spec=_runner.common_argument_spec(), supports_check_mode=True)
+    _runner.inspect(module, _info.describe)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,154 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: virtuned.libvirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: virt_domain
+short_description: Define, restore, start, shut down or remove libvirt domains
+version_added: 0.1.0
+description:
+  - Brings domains to a power state, shutting them down gracefully (ACPI) with a timeout and forcing them
+    off afterwards only when asked to.
+  - Defines a whole domain definition, to create a domain or to restore a definition saved earlier with
+    O(return_xml=true).
+  - The building block of the M(virtuned.libvirt.device_update) role's stop, apply, start and roll back.
+extends_documentation_fragment:
+  - virtuned.libvirt.virt
+options:
+  state:
+    description:
+      - V(running) starts a stopped domain.
+      - V(shutoff) asks a running domain to shut down (ACPI) and waits up to O(shutdown_timeout) seconds.
+      - V(undefined) forces the domain off and removes its definition.
+    type: str
+    choices: [running, shutoff, undefined]
+  xml:
+    description:
+      - A whole domain definition to define, for one domain whose name it holds.
+      - Nothing is defined when the persistent definition already equals it (libvirt's own output, as
+        returned with O(return_xml=true), compares exactly).
+    type: str
+  redefine:
+    description:
+      - With V(false), O(xml) only creates a domain that does not exist yet; an existing one is left as it
+        is. Use it for hand-written definitions, which libvirt always rewrites with its defaults.
+    type: bool
+    default: true
+  shutdown_timeout:
+    description: Seconds to wait for a graceful shutdown.
+    type: int
+    default: 120
+  force_off:
+    description:
+      - Force the domain off when it has not shut down after O(shutdown_timeout) seconds.
+      - Without it, such a domain fails the task and is left running.
+    type: bool
+    default: false
+  return_xml:
+    description:
+      - Return each domain's persistent XML as it was before the task in RV(domains.previous_xml),
+        secrets included, so that it can be restored.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: Says what would be done; does nothing.
+  diff_mode:
+    support: none
+    description: No diff.
+  idempotent:
+    support: full
+    description: A domain already in the wanted state is left alone.
+author:
+  - virtuned maintainers (@virtuned)
+'''
+
+EXAMPLES = r'''
+- name: Shut a domain down, forcing it off after a minute
+  virtuned.libvirt.virt_domain:
+    name: legacy01
+    state: shutoff
+    shutdown_timeout: 60
+    force_off: true
+
+- name: Save the definition before a change
+  virtuned.libvirt.virt_domain:
+    name: legacy01
+    return_xml: true
+  register: saved
+  no_log: true
+
+- name: Restore it
+  virtuned.libvirt.virt_domain:
+    name: legacy01
+    xml: "{{ saved.domains.legacy01.previous_xml }}"
+  no_log: true
+'''
+
+RETURN = r'''
+domains:
+  description: Per domain name, what was done.
+  returned: always
+  type: dict
+  contains:
+    changed:
+      description: Whether anything was done to this domain.
+      type: bool
+    actions:
+      description: What was done, in order (V(defined), V(started), V(shut down), V(forced off), V(undefined)).
+      type: list
+      elements: str
+    previous_state:
+      description: V(running), V(shutoff) or V(undefined) before the task.
+      type: str
+    state:
+      description: The state after the task.
+      type: str
+    previous_xml:
+      description: The persistent XML before the task, secrets included.
+      type: str
+      returned: when O(return_xml=true) and the domain was defined
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _lifecycle, _runner
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=_runner.common_argument_spec(
+            state=dict(type='str', choices=list(_lifecycle.STATES)),
+            xml=dict(type='str'),
+            redefine=dict(type='bool', default=True),
+            shutdown_timeout=dict(type='int', default=120),
+            force_off=dict(type='bool', default=False),
+            return_xml=dict(type='bool', default=False),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+
+    def handle(hypervisor, name):
+        result, previous_xml = _lifecycle.converge(
+            hypervisor, name, params['state'], params['xml'], params['redefine'], params['shutdown_timeout'],
+            params['force_off'], module.check_mode)
+        if params['return_xml'] and previous_xml is not None:
+            result['previous_xml'] = previous_xml
+        return result
+
+    if params['shutdown_timeout'] < 0:
+        module.fail_json(msg='option shutdown_timeout: value %r is not allowed; allowed: 0 or more seconds'
+                         % params['shutdown_timeout'])
+    if params['xml'] is not None and len(params['name']) != 1:
+        module.fail_json(msg='option xml: a definition is for one domain; name holds %d' % len(params['name']))
+    results = _runner.each_domain(module, handle)
+    module.exit_json(changed=any(r['changed'] for r in results.values()), domains=results)
+
+
+if __name__ == '__main__':
+    main()

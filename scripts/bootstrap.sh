@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Make this Debian 12 machine ready for the collection: Debian packages for a local
+# libvirtd + QEMU, a Python venv with the project's tools, and a running libvirtd.
+# Safe to run again: installed packages, an up-to-date venv and a live daemon are reused.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv=${VIRTUNED_VENV:-$root/.venv}
+python=${PYTHON:-python3}
+
+debian_packages=(
+    libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86 libvirt-clients
+    libvirt-dev pkg-config python3-venv osinfo-db gcc python3-dev shellcheck
+)
+
+log() { printf 'bootstrap: %s\n' "$*" >&2; }
+
+install_debian_packages() {
+    local missing=()
+    for pkg in "${debian_packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+make_venv() {
+    local stamp="$venv/.requirements.sha256"
+    local want
+    want=$(cat "$root/requirements-dev.txt" "$root/requirements.txt" | sha256sum | cut -d' ' -f1)
+    if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        return
+    fi
+    log "preparing the Python venv in $venv"
+    [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    "$venv/bin/python" -m pip install -q -r "$root/requirements.txt" -r "$root/requirements-dev.txt"
+    echo "$want" > "$stamp"
+}
+
+libvirtd_answers() {
+    virsh -c qemu:///system version >/dev/null 2>&1
+}
+
+start_libvirtd() {
+    if libvirtd_answers; then
+        return
+    fi
+    log "starting libvirtd"
+    mkdir -p /run/libvirt
+    pgrep -x virtlogd >/dev/null || virtlogd -d
+    # libvirtd re-probes QEMU on every call when /dev/kvm changes under it, which it does on
+    # these shared machines; a private mount namespace with /dev/kvm hidden keeps calls fast.
+    # Domains then use TCG, and libvirt's own per-domain namespaces must be off for them to start.
+    sed -i 's/^#*namespaces = .*/namespaces = []/' /etc/libvirt/qemu.conf
+    if [ -e /dev/kvm ]; then
+        touch /run/libvirt-nokvm
+        unshare -m sh -c 'mount --bind /run/libvirt-nokvm /dev/kvm && exec libvirtd -d'
+    else
+        libvirtd -d
+    fi
+    for _ in $(seq 1 50); do
+        libvirtd_answers && return
+        sleep 0.2
+    done
+    log "libvirtd did not answer on qemu:///system"
+    exit 1
+}
+
+install_debian_packages
+make_venv
+start_libvirtd
+log "ready: venv $venv, libvirtd on qemu:///system"

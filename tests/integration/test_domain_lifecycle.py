@@ -1,0 +1,68 @@
+"""virt_domain against the real libvirtd: define, restore, start, shut down, force off, remove."""
+
+from __future__ import annotations
+
+import testbed
+
+
+def test_define_is_idempotent_and_restore_is_exact(scratch):
+    name = testbed.scratch_name('life')
+    xml = testbed.domain_xml(name, machine='i440fx')
+    scratch.names.append(name)
+    args = {'name': name, 'xml': xml, 'redefine': False}
+    predicted = testbed.run_module('virt_domain', args, check=True)
+    assert predicted['changed'] is True and predicted['domains'][name]['actions'] == ['defined']
+    assert predicted['domains'][name]['previous_state'] == 'undefined'
+    first = testbed.run_module('virt_domain', args)
+    assert first['changed'] is True and first['domains'][name]['state'] == 'shutoff'
+    assert testbed.run_module('virt_domain', args)['changed'] is False
+
+    saved = testbed.run_module('virt_domain', {'name': name, 'return_xml': True})
+    assert saved['changed'] is False
+    original = saved['domains'][name]['previous_xml']
+    assert original == scratch.inactive_xml(name)
+    # Another client changes the definition; restoring the saved XML undoes it exactly.
+    two_vcpus = scratch.inactive_xml(name).replace("<vcpu placement='static'>1</vcpu>",
+                                                   "<vcpu placement='static'>2</vcpu>")
+    scratch.conn.defineXML(two_vcpus)
+    restore = {'name': name, 'xml': original}
+    assert testbed.run_module('virt_domain', restore, check=True)['changed'] is True
+    assert testbed.run_module('virt_domain', restore)['changed'] is True
+    assert scratch.inactive_xml(name) == original
+    assert testbed.run_module('virt_domain', restore)['changed'] is False
+
+
+def test_start_and_a_guest_that_ignores_acpi(scratch):
+    name = scratch.create('q35')
+    started = testbed.run_module('virt_domain', {'name': name, 'state': 'running'})
+    assert started['domains'][name]['actions'] == ['started'] and scratch.dom(name).isActive()
+    assert testbed.run_module('virt_domain', {'name': name, 'state': 'running'})['changed'] is False
+
+    # No guest OS answers the ACPI power button: without force_off the task fails and the domain runs on.
+    refused = testbed.run_module('virt_domain', {'name': name, 'state': 'shutoff', 'shutdown_timeout': 1})
+    assert refused['failed'] is True
+    assert 'did not shut down within 1 seconds' in refused['msg'] and 'force_off' in refused['msg']
+    assert scratch.dom(name).isActive()
+
+    forced = testbed.run_module('virt_domain', {'name': name, 'state': 'shutoff', 'shutdown_timeout': 1,
+                                                'force_off': True})
+    assert forced['domains'][name]['actions'] == ['forced off after 1 seconds']
+    assert forced['domains'][name]['state'] == 'shutoff' and not scratch.dom(name).isActive()
+
+
+def test_undefine_and_bad_input(scratch):
+    name = scratch.create('q35', running=True)
+    other = scratch.create('q35')
+    before = scratch.inactive_xml(other)
+    wrong_name = testbed.run_module('virt_domain', {'name': other, 'xml': testbed.domain_xml('vt-test-else')})
+    assert wrong_name['failed'] is True and 'option xml' in wrong_name['msg'] and other in wrong_name['msg']
+    assert scratch.inactive_xml(other) == before
+    negative = testbed.run_module('virt_domain', {'name': other, 'state': 'shutoff', 'shutdown_timeout': -1})
+    assert negative['failed'] is True and 'shutdown_timeout' in negative['msg'] and '-1' in negative['msg']
+    bad_state = testbed.run_module('virt_domain', {'name': other, 'state': 'paused'})
+    assert bad_state['failed'] is True and 'paused' in bad_state['msg'] and 'running' in bad_state['msg']
+
+    removed = testbed.run_module('virt_domain', {'name': name, 'state': 'undefined'})
+    assert removed['domains'][name]['actions'] == ['forced off', 'undefined']
+    assert name not in scratch.conn.listDefinedDomains() and testbed.run_module(
+        'virt_domain', {'name': name, 'state': 'undefined'})['changed'] is False

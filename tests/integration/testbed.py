@@ -1,0 +1,173 @@
+"""The integration test bed: the installed collection, scratch domains, module runs.
+
+Everything here talks to the real local libvirtd (scripts/bootstrap.sh starts it); the
+modules run from the collection as `ansible-galaxy collection install` puts it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+
+import libvirt
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(REPO, 'build')
+COLLECTIONS = os.path.join(BUILD, 'collections')
+URI = os.environ.get('VIRTUNED_TEST_URI', 'qemu:///system')
+PREFIX = 'vt-test-'
+IMAGES = os.path.join(BUILD, 'images')
+VENV_BIN = os.path.dirname(sys.executable)
+
+
+def install_collection():
+    """Build the collection tarball and install it where the test runs look for it.
+
+    Parallel test workers each call this; the lock makes them take turns.
+    """
+    os.makedirs(BUILD, exist_ok=True)
+    with open(os.path.join(BUILD, '.install.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run(['bash', os.path.join(REPO, 'scripts', 'install_collection.sh')], check=True,
+                       capture_output=True)
+    return COLLECTIONS
+
+
+def ansible_env():
+    env = dict(os.environ)
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
+        'ANSIBLE_CALLBACK_PLUGINS': os.path.join(os.path.dirname(os.path.abspath(__file__)), 'callback_plugins'),
+        'ANSIBLE_STDOUT_CALLBACK': 'task_results',
+        'ANSIBLE_LOCALHOST_WARNING': 'false',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+        'PATH': VENV_BIN + os.pathsep + env.get('PATH', ''),
+    })
+    return env
+
+
+def run_playbook(tasks, check=False, diff=False, extra_args=()):
+    """Run tasks on localhost through ansible-playbook; returns {"tasks": [...], "stats": {...}}."""
+    play = [{
+        'hosts': 'localhost',
+        'gather_facts': False,
+        'vars': {'ansible_python_interpreter': sys.executable},
+        'tasks': tasks,
+    }]
+    with tempfile.NamedTemporaryFile('w', suffix='.yml', dir=BUILD, delete=False) as handle:
+        yaml.safe_dump(play, handle)
+        path = handle.name
+    try:
+        command = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', path]
+        if check:
+            command.append('--check')
+        if diff:
+            command.append('--diff')
+        command.extend(extra_args)
+        done = subprocess.run(command, env=ansible_env(), capture_output=True, text=True, timeout=600, check=False)
+    finally:
+        os.unlink(path)
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        raise AssertionError('ansible-playbook printed no JSON (rc %s):\n%s\n%s' % (done.returncode, done.stdout, done.stderr))
+
+
+def run_module(module, args, check=False, diff=False):
+    """One module call; returns its result dict (with 'failed' and 'msg' when it failed)."""
+    output = run_playbook([{'name': 'under test', 'virtuned.libvirt.' + module: args}], check=check, diff=diff)
+    return output['tasks'][0]['result']
+
+
+def image(name, size=1024 * 1024):
+    os.makedirs(IMAGES, exist_ok=True)
+    path = os.path.join(IMAGES, name + '.img')
+    with open(path, 'wb') as handle:
+        handle.truncate(size)
+    return path
+
+
+def scratch_name(tag=''):
+    return PREFIX + (tag + '-' if tag else '') + uuid.uuid4().hex[:8]
+
+
+MACHINES = {'q35': 'q35', 'i440fx': 'pc'}
+
+
+def domain_xml(name, machine='q35', devices='', metadata='', disk=True, memory_mib=64):
+    """A small TCG domain that really starts (no OS: SeaBIOS waits), with one virtio disk."""
+    disk_xml = ''
+    if disk:
+        disk_xml = ("<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+                    "<source file='%s'/><target dev='vda' bus='virtio'/></disk>" % image(name))
+    return """<domain type='qemu'>
+  <name>{name}</name>
+  <metadata>{metadata}</metadata>
+  <memory unit='MiB'>{memory}</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='{machine}'>hvm</type></os>
+  <devices>
+    {disk}
+    <interface type='user'><mac address='52:54:00:{mac}'/><model type='virtio'/></interface>
+    <graphics type='vnc' port='-1' listen='127.0.0.1'/>
+    <video><model type='virtio'/></video>
+    {devices}
+  </devices>
+</domain>""".format(name=name, metadata=metadata, memory=memory_mib, machine=MACHINES.get(machine, machine),
+                    disk=disk_xml, devices=devices, mac=':'.join(uuid.uuid4().hex[i:i + 2] for i in (0, 2, 4)))
+
+
+class Scratch:
+    """Scratch domains on the real libvirtd, always destroyed and undefined afterwards."""
+
+    def __init__(self):
+        self.conn = libvirt.open(URI)
+        self.names = []
+
+    def define(self, xml):
+        dom = self.conn.defineXML(xml)
+        self.names.append(dom.name())
+        return dom.name()
+
+    def create(self, machine='q35', running=False, tag='', **kwargs):
+        name = self.define(domain_xml(scratch_name(tag or machine), machine=machine, **kwargs))
+        if running:
+            self.conn.lookupByName(name).create()
+        return name
+
+    def dom(self, name):
+        return self.conn.lookupByName(name)
+
+    def inactive_xml(self, name):
+        return self.dom(name).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
+
+    def live_xml(self, name):
+        return self.dom(name).XMLDesc(0)
+
+    def start(self, name):
+        self.dom(name).create()
+
+    def stop(self, name):
+        dom = self.dom(name)
+        if dom.isActive():
+            dom.destroy()
+
+    def cleanup(self):
+        for name in self.names:
+            try:
+                dom = self.conn.lookupByName(name)
+            except libvirt.libvirtError:
+                continue
+            if dom.isActive():
+                dom.destroy()
+            dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
+        self.names = []
+        self.conn.close()

@@ -1,0 +1,170 @@
+"""The pure domain model: parsing, identity, abstract form, comparison, the stash."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import VirtunedError
+
+DOMAIN = """<domain type='qemu'>
+  <name>web01</name>
+  <uuid>6f1a2b3c-0000-4000-8000-000000000001</uuid>
+  <metadata>
+    <libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0">
+      <libosinfo:os id="http://redhat.com/rhel/6.10"/>
+    </libosinfo:libosinfo>
+    <other:thing xmlns:other="https://example.com/other">keep me</other:thing>
+  </metadata>
+  <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <disk type='file' device='disk'><source file='/a.img'/><target dev='vda' bus='virtio'/>
+      <address type='pci' domain='0x0000' bus='0x04' slot='0x00' function='0x0'/></disk>
+    <disk type='file' device='cdrom'><target dev='sda' bus='sata'/></disk>
+    <controller type='usb' index='0' model='qemu-xhci'/>
+    <interface type='user'><mac address='52:54:00:AA:BB:CC'/><model type='e1000'/></interface>
+    <input type='tablet' bus='usb'><alias name='ua-tablet'/></input>
+    <input type='mouse' bus='ps2'/>
+    <input type='keyboard' bus='ps2'/>
+    <graphics type='vnc' port='-1' passwd='s3cret'/>
+    <video><model type='qxl' primary='yes'/></video>
+    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
+  </devices>
+</domain>"""
+
+
+@pytest.fixture
+def root():
+    return dx.parse(DOMAIN)
+
+
+def test_parse_refuses_entities_and_non_domains():
+    bomb = '<!DOCTYPE d [<!ENTITY x "boom">]><domain><name>&x;</name></domain>'
+    parsed = dx.parse(bomb)
+    assert 'boom' not in dx.serialize(parsed)
+    with pytest.raises(VirtunedError, match='expected a <domain>'):
+        dx.parse('<network/>')
+    with pytest.raises(VirtunedError, match='cannot parse'):
+        dx.parse('<domain>')
+
+
+def test_external_entities_are_not_loaded(tmp_path):
+    secret = tmp_path / 'secret'
+    secret.write_text('top secret')
+    xml = '<!DOCTYPE d [<!ENTITY x SYSTEM "file://%s">]><domain><name>&x;</name></domain>' % secret
+    assert 'top secret' not in dx.serialize(dx.parse(xml))
+
+
+def test_abstract_form(root):
+    forms = dx.abstract_devices(root)
+    disk = forms[0]
+    assert disk == {'kind': 'disk', 'type': 'file', 'device': 'disk', 'bus': 'virtio', 'model': None,
+                    'alias': None, 'target': 'vda', 'mac': None, 'index': None,
+                    'address': {'type': 'pci', 'domain': '0x0000', 'bus': '0x04', 'slot': '0x00',
+                                'function': '0x0'}}
+    controller = next(f for f in forms if f['kind'] == 'controller')
+    assert (controller['type'], controller['model'], controller['index']) == ('usb', 'qemu-xhci', 0)
+    nic = next(f for f in forms if f['kind'] == 'interface')
+    assert (nic['type'], nic['model'], nic['mac']) == ('user', 'e1000', '52:54:00:AA:BB:CC')
+    assert next(f for f in forms if f['kind'] == 'video')['model'] == 'qxl'
+    assert next(f for f in forms if f['kind'] == 'rng')['model'] == 'virtio'
+    assert all(f['kind'] != 'emulator' for f in forms)
+
+
+@pytest.mark.parametrize('xpath, identity', [
+    ("devices/disk[1]", ('disk', 'vda')),
+    ("devices/interface", ('interface', '52:54:00:aa:bb:cc')),
+    ("devices/controller", ('controller', 'usb', '0')),
+    ("devices/input[@bus='usb']", ('alias', 'ua-tablet')),
+    ("devices/input[@type='mouse']", ('input', 'mouse', 'ps2')),
+    ("devices/video", ('video', None, 'qxl')),
+])
+def test_device_identity(root, xpath, identity):
+    assert dx.device_identity(root.find(xpath)) == identity
+
+
+def test_identity_survives_a_reread_with_runtime_aliases(root):
+    live = dx.clone(root)
+    for element in dx.devices(live):
+        if element.find('alias') is None:
+            dx.new_element('alias', {'name': 'runtime0'})
+            element.append(dx.new_element('alias', {'name': 'runtime0'}))
+    assert [dx.device_identity(e) for e in dx.devices(live) if e.tag in ('disk', 'interface', 'controller', 'input')] \
+        == [dx.device_identity(e) for e in dx.devices(root) if e.tag in ('disk', 'interface', 'controller', 'input')]
+
+
+def test_normalized_comparison_ignores_layout_only(root):
+    relaid = dx.parse(DOMAIN.replace('\n    ', '\n').replace("type='qemu'", 'type="qemu"'))
+    assert dx.same_document(root, relaid)
+    changed = dx.clone(root)
+    changed.find('devices/video/model').set('type', 'virtio')
+    assert not dx.same_document(root, changed)
+
+
+def test_effective_properties(root):
+    assert dx.effective_properties(root) == {
+        'hw_cdrom_bus': 'sata', 'hw_disk_bus': 'virtio', 'hw_floppy_bus': None,
+        'hw_input_bus': None, 'hw_pointer_model': 'usbtablet', 'hw_video_model': 'qxl',
+        'hw_vif_model': 'e1000',
+    }
+
+
+@pytest.mark.parametrize('inputs, expected', [
+    ([], (None, None)),
+    ([('tablet', 'usb')], ('usbtablet', None)),
+    ([('mouse', 'usb')], ('mouse', None)),
+    ([('tablet', 'usb'), ('keyboard', 'usb')], ('tablet', 'usb')),
+    ([('tablet', 'virtio'), ('keyboard', 'virtio')], ('tablet', 'virtio')),
+    ([('mouse', 'virtio'), ('keyboard', 'virtio')], ('mouse', 'virtio')),
+    ([('keyboard', 'virtio')], (None, 'virtio')),
+])
+def test_input_properties(inputs, expected):
+    root = dx.parse('<domain><devices>%s<input type="mouse" bus="ps2"/></devices></domain>' % ''.join(
+        '<input type="%s" bus="%s"/>' % pair for pair in inputs))
+    props = dx.input_properties(root)
+    assert (props['hw_pointer_model'], props['hw_input_bus']) == expected
+
+
+def test_stash_round_trip_keeps_other_metadata(root):
+    dx.stash_properties(root, {'hw_disk_bus': 'scsi', 'hw_floppy_bus': None})
+    again = dx.parse(dx.serialize(root))
+    assert dx.stashed_properties(again) == {'hw_disk_bus': 'scsi', 'hw_floppy_bus': None}
+    assert 'keep me' in dx.serialize(again)
+    assert dx.libosinfo_os_id(again) == 'http://redhat.com/rhel/6.10'
+    assert dx.drift(dx.effective_properties(again), dx.stashed_properties(again)) == ['hw_disk_bus']
+    dx.stash_properties(again, {'hw_disk_bus': 'virtio'})
+    assert dx.stashed_properties(again) == {'hw_disk_bus': 'virtio', 'hw_floppy_bus': None}
+    assert dx.drift(dx.effective_properties(again), dx.stashed_properties(again)) == []
+
+
+def test_stash_creates_metadata_when_missing():
+    root = dx.parse('<domain><name>x</name><uuid>u</uuid><devices/></domain>')
+    dx.stash_properties(root, {'hw_video_model': 'virtio'})
+    assert [child.tag for child in root] == ['name', 'uuid', 'metadata', 'devices']
+    assert dx.stashed_properties(root) == {'hw_video_model': 'virtio'}
+
+
+def test_masked_hides_passwords():
+    masked = dx.masked(DOMAIN)
+    assert 's3cret' not in masked and "passwd=\"********\"" in masked
+
+
+def test_append_and_remove_device_keep_the_layout(root):
+    tablet = dx.new_element('input', {'type': 'tablet', 'bus': 'virtio'})
+    dx.append_device(root, tablet)
+    kinds = [e.tag for e in dx.devices(root)]
+    assert kinds.index('input') < kinds.index('graphics')
+    assert [e.get('bus') for e in dx.find_devices(root, 'input')] == ['usb', 'ps2', 'ps2', 'virtio']
+    dx.remove_device(tablet)
+    assert dx.same_document(root, dx.parse(DOMAIN))
+
+
+def test_device_signature_ignores_runtime_alias_and_address(root):
+    live = dx.clone(root)
+    for element in dx.devices(live):
+        dx.remove_address(element)
+        element.append(dx.new_element('alias', {'name': 'net0'}))
+    assert dx.device_signature(root) == dx.device_signature(live)
+    dx.remove_device(live.find("devices/input[@bus='usb']"))
+    assert dx.device_signature(root, ['input']) != dx.device_signature(live, ['input'])
