@@ -88,17 +88,27 @@ def reboot_required(running, persistent, live, kinds):
     return dx.device_signature(persistent, kinds) != dx.device_signature(live, kinds)
 
 
-def _apply(change):
-    """Define the planned XML, then plug/unplug on the live domain; returns live actions."""
+def _apply(change, warn):
+    """Define the planned XML, then plug/unplug on the live domain; returns the live actions.
+
+    The persistent change stands even when the live domain refuses a device (no free
+    hot-pluggable slot, a guest that does not release it): that is reported, and the
+    domain's reboot_required says a cold boot is still needed.
+    """
     state = change.state
     state.domain.define(dx.serialize(change.after), state.before_xml)
     actions = []
-    for device in change.detach:
-        state.domain.detach_live(dx.device_xml(device))
-        actions.append({'action': 'detached', 'device': dx.abstract(device)})
-    for device in change.attach:
-        state.domain.attach_live(dx.device_xml(device))
-        actions.append({'action': 'attached', 'device': dx.abstract(device)})
+    operations = [('detached', state.domain.detach_live, device) for device in change.detach]
+    operations += [('attached', state.domain.attach_live, device) for device in change.attach]
+    for action, operation, device in operations:
+        entry = {'action': action, 'device': dx.abstract(device)}
+        try:
+            operation(dx.device_xml(device))
+        except VirtunedError as exc:
+            entry['action'] = 'not ' + action
+            entry['error'] = exc.msg
+            warn('%s; the persistent definition has the change, a cold boot applies it' % exc.msg)
+        actions.append(entry)
     return actions
 
 
@@ -119,7 +129,7 @@ def converge(module, plan, kinds):
     try:
         names = domain_names(module)
         with _hypervisor.Hypervisor(module.params['uri']) as hypervisor:
-            changes = [plan(DomainState(hypervisor, name)) for name in names]
+            changes = [_plan_one(plan, DomainState(hypervisor, name)) for name in names]
             for change in changes:
                 results[change.state.name] = _converge_one(module, change, kinds, diffs)
     except VirtunedError as exc:
@@ -134,6 +144,14 @@ def converge(module, plan, kinds):
     module.exit_json(**summary)
 
 
+def _plan_one(plan, state):
+    try:
+        return plan(state)
+    except VirtunedError as exc:
+        exc.domain = exc.domain or state.name
+        raise
+
+
 def _converge_one(module, change, kinds, diffs):
     state = change.state
     result = {'changed': change.changed, 'live_changes': []}
@@ -142,7 +160,7 @@ def _converge_one(module, change, kinds, diffs):
     elif module.check_mode:
         after, live = change.after, (change.predicted_live() if state.running else None)
     else:
-        result['live_changes'] = _apply(change)
+        result['live_changes'] = _apply(change, module.warn)
         after = dx.parse(state.domain.inactive_xml())
         live = dx.parse(state.domain.live_xml()) if state.running else None
     if change.changed and module._diff:

@@ -171,3 +171,20 @@ class Scratch:
             dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
         self.names = []
         self.conn.close()
+
+
+def load_yaml(name):
+    with open(os.path.join(REPO, 'tests', 'data', name)) as handle:
+        return yaml.safe_load(handle)
+
+
+def explicit_inputs(xml):
+    """The non-PS/2 input devices of a domain XML, as sorted (type, bus) pairs."""
+    from lxml import etree
+    root = etree.fromstring(xml.encode())
+    return sorted((e.get('type'), e.get('bus')) for e in root.findall('devices/input') if e.get('bus') != 'ps2')
+
+
+# q35 domains get one free PCIe root port at most; every hot-plugged PCI device (virtio input…) needs
+# one. Eight ports leave room after the disk, NIC, USB controller and balloon have theirs.
+SPARE_ROOT_PORTS = "<controller type='pci' index='0' model='pcie-root'/>" + "<controller type='pci' model='pcie-root-port'/>" * 8

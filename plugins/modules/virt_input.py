@@ -1,0 +1,164 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: virtuned.libvirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: virt_input
+short_description: Keep the pointer and keyboard devices of libvirt domains as wanted
+version_added: 0.1.0
+description:
+  - Resolves Nova's C(hw_pointer_model) and C(hw_input_bus) pair (O(pointer_model), O(input_bus)) into
+    explicit input devices with the same table as the P(virtuned.libvirt.input_devices#filter) filter, or
+    takes an explicit O(devices) list, and makes each domain's input devices match.
+  - On a running domain, USB and virtio input devices are also hot-plugged or unplugged, so the guest has
+    them now. What cannot be done live leaves RV(domains.reboot_required=true).
+  - The implicit PS/2 mouse and keyboard that every x86 PC machine has are never removed and never cause a
+    change.
+extends_documentation_fragment:
+  - virtuned.libvirt.virt
+  - virtuned.libvirt.virt.CHANGING
+options:
+  pointer_model:
+    description:
+      - Nova's C(hw_pointer_model). V(usbtablet) is a USB tablet; V(tablet) and V(mouse) go on O(input_bus).
+      - Omitted with O(input_bus) omitted, x86 PC machines keep only their implicit PS/2 devices; other
+        architectures get a USB tablet and keyboard.
+    type: str
+    choices: [usbtablet, tablet, mouse]
+  input_bus:
+    description:
+      - Nova's C(hw_input_bus). When set, a keyboard on this bus is added beside the pointer.
+      - V(virtio) with O(pointer_model=usbtablet) is refused.
+    type: str
+    choices: [usb, virtio]
+  devices:
+    description:
+      - Instead of O(pointer_model) and O(input_bus), the explicit devices.
+    type: list
+    elements: dict
+    suboptions:
+      type:
+        description: The device type.
+        type: str
+        required: true
+        choices: [tablet, mouse, keyboard]
+      bus:
+        description: The bus. V(ps2) only for a mouse or keyboard on x86 PC machines.
+        type: str
+        required: true
+        choices: [ps2, usb, virtio]
+  state:
+    description:
+      - V(present) adds the resolved devices that are missing.
+      - V(absent) removes the resolved devices.
+    type: str
+    choices: [present, absent]
+    default: present
+  exclusive:
+    description:
+      - With O(state=present), also remove every other explicit pointer and keyboard device, so that only
+        the resolved set remains (implicit PS/2 devices stay).
+    type: bool
+    default: false
+author:
+  - virtuned maintainers (@virtuned)
+'''
+
+EXAMPLES = r'''
+- name: Move instances from a USB tablet to a virtio tablet and keyboard
+  virtuned.libvirt.virt_input:
+    name: [web01, web02]
+    pointer_model: tablet
+    input_bus: virtio
+    exclusive: true
+
+- name: Add a USB tablet from image properties, the way Nova resolves them
+  virtuned.libvirt.virt_input:
+    name: desktop01
+    pointer_model: "{{ image_properties.hw_pointer_model | default(omit) }}"
+    input_bus: "{{ image_properties.hw_input_bus | default(omit) }}"
+
+- name: Remove a USB mouse
+  virtuned.libvirt.virt_input:
+    name: desktop01
+    devices:
+      - {type: mouse, bus: usb}
+    state: absent
+'''
+
+RETURN = r'''
+domains:
+  description: Per domain name, what happened.
+  returned: always
+  type: dict
+  contains:
+    changed:
+      description: Whether this domain's persistent XML changed.
+      type: bool
+    reboot_required:
+      description: The persistent input devices now differ from the running ones (a device could not be
+        plugged or unplugged live); only a cold boot applies them.
+      type: bool
+    devices:
+      description: The input devices of the persistent definition after the run, in the abstract form
+        (kind, type, bus, model, alias, target, mac, index, address).
+      type: list
+      elements: dict
+    live_devices:
+      description: The input devices of the running domain after the run.
+      type: list
+      elements: dict
+      returned: when the domain runs
+    live_changes:
+      description: What was done to the running domain, each C(action) (V(attached), V(detached)) and C(device).
+      type: list
+      elements: dict
+reboot_required:
+  description: Names of the domains whose change waits for a cold boot.
+  returned: always
+  type: list
+  elements: str
+diff:
+  description: The persistent domain XML before and after, one entry per changed domain (secrets masked).
+  returned: when diff mode is on
+  type: list
+  elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _inputs, _runner
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=_runner.common_argument_spec(
+            pointer_model=dict(type='str', choices=list(_inputs.POINTER_MODELS)),
+            input_bus=dict(type='str', choices=list(_inputs.INPUT_BUSES)),
+            devices=dict(type='list', elements='dict', options=dict(
+                type=dict(type='str', required=True, choices=list(_inputs.DEVICE_TYPES)),
+                bus=dict(type='str', required=True, choices=list(_inputs.DEVICE_BUSES)),
+            )),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            exclusive=dict(type='bool', default=False),
+        ),
+        mutually_exclusive=[('devices', 'pointer_model'), ('devices', 'input_bus')],
+        supports_check_mode=True,
+    )
+    if module.params['exclusive'] and module.params['state'] == 'absent':
+        module.fail_json(msg='option exclusive: value True is not allowed with state=absent; allowed: false')
+
+    def plan(state):
+        after = dx.clone(state.before)
+        attach, detach = _inputs.plan(after, state.live, module.params)
+        return _runner.Change(state, after, attach, detach)
+
+    _runner.converge(module, plan, kinds=('input',))
+
+
+if __name__ == '__main__':
+    main()
