@@ -249,8 +249,17 @@ def abstract(element):
     return form
 
 
+def selected(element, kinds):
+    """kinds: None (every device), a tuple of element names, or a predicate on the element."""
+    if kinds is None:
+        return True
+    if callable(kinds):
+        return kinds(element)
+    return element.tag in kinds
+
+
 def abstract_devices(root, kinds=None):
-    return [abstract(element) for element in devices(root) if kinds is None or element.tag in kinds]
+    return [abstract(element) for element in devices(root) if selected(element, kinds)]
 
 
 def device_signature(root, kinds=None):

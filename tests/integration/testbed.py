@@ -188,3 +188,10 @@ def explicit_inputs(xml):
 # q35 domains get one free PCIe root port at most; every hot-plugged PCI device (virtio input…) needs
 # one. Eight ports leave room after the disk, NIC, USB controller and balloon have theirs.
 SPARE_ROOT_PORTS = "<controller type='pci' index='0' model='pcie-root'/>" + "<controller type='pci' model='pcie-root-port'/>" * 8
+
+
+def usb_controllers(xml):
+    """The USB controllers of a domain XML, as (model, index) pairs in document order."""
+    from lxml import etree
+    root = etree.fromstring(xml.encode())
+    return [(c.get('model'), int(c.get('index'))) for c in root.findall("devices/controller[@type='usb']")]

@@ -1,0 +1,141 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: virtuned.libvirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: virt_usb_controller
+short_description: Add or remove the USB controllers of libvirt domains
+version_added: 0.1.0
+description:
+  - Makes sure that O(count) USB controllers of a model exist (each on its own index), or removes them.
+  - USB controllers are cold-plug only; on a running domain the persistent definition changes, the live
+    domain is left alone and RV(domains.reboot_required) is true.
+  - Every input is checked against each domain before anything is written, including the models the
+    domain's emulator and architecture can take.
+extends_documentation_fragment:
+  - virtuned.libvirt.virt
+  - virtuned.libvirt.virt.CHANGING
+options:
+  model:
+    description:
+      - A libvirt USB controller model, or a set.
+      - V(usb2) is an ich9-ehci1 USB 2 master with its ich9-uhci1, ich9-uhci2 and ich9-uhci3 companions
+        on one index (C(master startport) 0, 2, 4); V(usb3) is V(qemu-xhci).
+      - V(none) disables USB; it is refused while USB devices exist.
+      - V(qusb1) and V(qusb2) are for Xen domains only; V(vt82c686b-uhci) is not in QEMU for x86; the
+        UHCI companions come with V(usb2).
+      - Required with O(state=present).
+    type: str
+    choices: [piix3-uhci, piix4-uhci, ehci, ich9-ehci1, ich9-uhci1, ich9-uhci2, ich9-uhci3, vt82c686b-uhci,
+              pci-ohci, nec-xhci, qemu-xhci, qusb1, qusb2, none, usb2, usb3]
+  index:
+    description:
+      - Pin one controller to this index. Omitted, new controllers take the lowest free indexes.
+      - An index that another USB controller uses is refused.
+      - With O(state=absent), remove only the controller at this index.
+    type: int
+  count:
+    description: With O(state=present), how many controllers of this model must exist at least.
+    type: int
+    default: 1
+  ports:
+    description: The number of ports (1 to 15), for the xhci models only.
+    type: int
+  state:
+    description:
+      - V(present) adds the controllers that are missing.
+      - V(absent) removes the matching controllers (a usb2 master with its companions); refused while USB
+        devices (input, hostdev, redirdev, disk on bus usb…) still need them, naming those devices.
+    type: str
+    choices: [present, absent]
+    default: present
+author:
+  - virtuned maintainers (@virtuned)
+'''
+
+EXAMPLES = r'''
+- name: A USB 2 controller set for USB 2 passthrough
+  virtuned.libvirt.virt_usb_controller:
+    name: desktop01
+    model: usb2
+
+- name: Two xhci controllers with 8 ports each
+  virtuned.libvirt.virt_usb_controller:
+    name: [ci01, ci02]
+    model: qemu-xhci
+    count: 2
+    ports: 8
+
+- name: Remove the controller at index 1
+  virtuned.libvirt.virt_usb_controller:
+    name: ci01
+    index: 1
+    state: absent
+'''
+
+RETURN = r'''
+domains:
+  description: Per domain name, what happened.
+  returned: always
+  type: dict
+  contains:
+    changed:
+      description: Whether this domain's persistent XML changed.
+      type: bool
+    reboot_required:
+      description: The domain runs and its persistent USB controllers differ from the live ones.
+      type: bool
+    devices:
+      description: The USB controllers of the persistent definition after the run, in the abstract form
+        (kind, type, bus, model, alias, target, mac, index, address).
+      type: list
+      elements: dict
+    live_devices:
+      description: The USB controllers of the running domain.
+      type: list
+      elements: dict
+      returned: when the domain runs
+reboot_required:
+  description: Names of the domains whose change waits for a cold boot.
+  returned: always
+  type: list
+  elements: str
+diff:
+  description: The persistent domain XML before and after, one entry per changed domain (secrets masked).
+  returned: when diff mode is on
+  type: list
+  elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _runner, _usb
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=_runner.common_argument_spec(
+            model=dict(type='str', choices=list(_usb.MODELS + _usb.SETS)),
+            index=dict(type='int'),
+            count=dict(type='int', default=1),
+            ports=dict(type='int'),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+        ),
+        required_if=[('state', 'present', ['model'])],
+        supports_check_mode=True,
+    )
+
+    def plan(state):
+        after = dx.clone(state.before)
+        _usb.plan(after, module.params)
+        return _runner.Change(state, after)
+
+    _runner.converge(module, plan, kinds=_usb.is_usb_controller)
+
+
+if __name__ == '__main__':
+    main()
