@@ -389,6 +389,8 @@ def effective_properties(root):
         'hw_video_model': first(primary or videos, device_model),
         'hw_vif_model': first(find_devices(root, 'interface'), device_model),
     }
+    if properties['hw_vif_model'] in ('virtio-transitional', 'virtio-non-transitional'):
+        properties['hw_vif_model'] = 'virtio'  # the flavour is virtio_model's business, not the NIC model's
     properties.update(input_properties(root))
     return {key: properties[key] for key in PROPERTY_KEYS}
 

@@ -113,6 +113,10 @@ class Domain:
         self._call('defining the new XML', self.hypervisor.conn.defineXMLFlags, xml_text,
                    libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
 
+    def restore(self, xml_text):
+        """Put back a definition this run replaced (libvirt's own earlier output)."""
+        self._call('restoring the previous XML', self.hypervisor.conn.defineXML, xml_text)
+
     def attach_live(self, device_xml):
         self._call('hot-plugging %s' % device_xml, self.handle.attachDeviceFlags, device_xml,
                    libvirt.VIR_DOMAIN_AFFECT_LIVE)

@@ -126,4 +126,6 @@ def plan(root, live, params):
             detach.extend(e for e in dx.find_devices(live, 'input')
                           if _matches(e, dx.abstract(element)) and e not in detach)
         dx.remove_device(element)
+    if dx.stashed_properties(root):
+        dx.stash_properties(root, dx.input_properties(root))  # keep a stash in step with what we applied
     return attach, detach

@@ -88,18 +88,45 @@ def reboot_required(running, persistent, live, kinds):
     return dx.device_signature(persistent, kinds) != dx.device_signature(live, kinds)
 
 
-def _apply(change, warn):
-    """Define the planned XML, then plug/unplug on the live domain; returns the live actions.
+def _define_all(changes):
+    """Define every planned XML; if libvirt refuses one, put back the ones defined before it.
+
+    A refused definition thus leaves every domain of the call as it was. Only when libvirt
+    itself goes away mid-batch can the restore fail too; the message then names the domains
+    that keep their new definition.
+    """
+    defined = []
+    for change in changes:
+        try:
+            change.state.domain.define(dx.serialize(change.after), change.state.before_xml)
+        except VirtunedError as exc:
+            restored, kept = [], []
+            for done in defined:
+                try:
+                    done.state.domain.restore(done.state.before_xml)
+                    restored.append(done.state.name)
+                except VirtunedError as restore_error:
+                    kept.append('%s (%s)' % (done.state.name, restore_error.msg))
+            text = exc.args[0]
+            if restored:
+                text += '; the domains defined before it were restored: %s' % ', '.join(restored)
+            if kept:
+                text += '; these keep their new definition: %s' % ', '.join(kept)
+            raise VirtunedError(text, domain=exc.domain) from exc
+        defined.append(change)
+
+
+def _plug_live(change, warn):
+    """Plug/unplug on the running domain; returns what was done.
 
     The persistent change stands even when the live domain refuses a device (no free
     hot-pluggable slot, a guest that does not release it): that is reported, and the
     domain's reboot_required says a cold boot is still needed.
     """
-    state = change.state
-    state.domain.define(dx.serialize(change.after), state.before_xml)
+    domain = change.state.domain
+    operations = [('detached', domain.detach_live, device) for device in change.detach]
+    operations += [('attached', domain.attach_live, device) for device in change.attach]
     actions = []
-    operations = [('detached', state.domain.detach_live, device) for device in change.detach]
-    operations += [('attached', state.domain.attach_live, device) for device in change.attach]
     for action, operation, device in operations:
         entry = {'action': action, 'device': dx.abstract(device)}
         try:
@@ -130,6 +157,8 @@ def converge(module, plan, kinds):
         names = domain_names(module)
         with _hypervisor.Hypervisor(module.params['uri']) as hypervisor:
             changes = [_plan_one(plan, DomainState(hypervisor, name)) for name in names]
+            if not module.check_mode:
+                _define_all([change for change in changes if change.changed])
             for change in changes:
                 results[change.state.name] = _converge_one(module, change, kinds, diffs)
     except VirtunedError as exc:
@@ -160,7 +189,7 @@ def _converge_one(module, change, kinds, diffs):
     elif module.check_mode:
         after, live = change.after, (change.predicted_live() if state.running else None)
     else:
-        result['live_changes'] = _apply(change, module.warn)
+        result['live_changes'] = _plug_live(change, module.warn)
         after = dx.parse(state.domain.inactive_xml())
         live = dx.parse(state.domain.live_xml()) if state.running else None
     if change.changed and module._diff:

@@ -195,3 +195,26 @@ def usb_controllers(xml):
     from lxml import etree
     root = etree.fromstring(xml.encode())
     return [(c.get('model'), int(c.get('index'))) for c in root.findall("devices/controller[@type='usb']")]
+
+
+def parse(xml):
+    from lxml import etree
+    return etree.fromstring(xml.encode())
+
+
+def disks(xml):
+    """(device, target, bus) of every disk, in document order."""
+    return [(d.get('device'), d.find('target').get('dev'), d.find('target').get('bus'))
+            for d in parse(xml).findall('devices/disk')]
+
+
+def slot_controller(xml, device_xpath):
+    """The model of the PCI controller whose bus holds the device: follow its address to the controller."""
+    root = parse(xml)
+    address = root.find(device_xpath + '/address')
+    bus = int(address.get('bus'), 16)
+    controller = root.find("devices/controller[@type='pci'][@index='%d']" % bus)
+    return controller.get('model')
+
+
+RNG = "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"

@@ -1,0 +1,163 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: virtuned.libvirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: virt_device_bus
+short_description: Move the devices of libvirt domains to other buses and models, and keep them there
+version_added: 0.1.0
+description:
+  - Moves disks, cdroms and floppies to another bus, and changes the video, NIC and SCSI controller models
+    and the virtio flavour (transitional or not) of stopped or running domains, without a rebuild.
+  - Every value is checked against the host's domain capabilities for each domain's emulator, architecture,
+    machine type and virt type (for instance V(ide) on q35 is refused) before anything is written.
+  - Whenever it applies values (or O(pin=true)), the effective C(hw_disk_bus), C(hw_cdrom_bus),
+    C(hw_floppy_bus), C(hw_input_bus), C(hw_pointer_model), C(hw_video_model) and C(hw_vif_model) are
+    stashed in the domain's metadata (namespace C(https://virtuned.dev/xmlns/libvirt/1)), where
+    M(virtuned.libvirt.virt_device_info) compares them with the devices.
+  - Bus and model changes need a cold boot; on a running domain the persistent definition changes and
+    RV(domains.reboot_required) is true.
+extends_documentation_fragment:
+  - virtuned.libvirt.virt
+  - virtuned.libvirt.virt.CHANGING
+options:
+  disk_bus:
+    description:
+      - The bus of every disk (device V(disk)), such as V(virtio), V(scsi), V(sata), V(ide), V(usb).
+      - Targets are renamed to the bus's prefix (V(vdX), V(sdX), V(hdX)) without clashing with other disks,
+        old addresses are dropped so that libvirt places the disks afresh, and a SCSI controller is added
+        when the domain has none (O(scsi_model), else V(virtio-scsi)). Per-device boot order is kept.
+    type: str
+  cdrom_bus:
+    description:
+      - The bus of every cdrom, such as V(sata), V(scsi), V(ide) or V(usb), not V(virtio).
+    type: str
+  floppy_bus:
+    description:
+      - The bus of every floppy, V(fdc).
+    type: str
+  video_model:
+    description:
+      - The model of the primary video device, such as V(virtio), V(qxl), V(vga), V(cirrus), V(bochs), V(ramfb),
+        V(vmvga) or V(none). A domain without video gets one.
+    type: str
+  vif_model:
+    description:
+      - The model of every emulated network interface (V(virtio), V(e1000), V(e1000e), V(rtl8139)…).
+      - V(virtio) leaves a transitional or non-transitional virtio NIC as it is; O(virtio_model) sets that.
+    type: str
+  scsi_model:
+    description:
+      - The model of every SCSI controller, such as V(virtio-scsi), V(lsilogic), V(lsisas1068) or V(vmpvscsi).
+    type: str
+  virtio_model:
+    description:
+      - The flavour of every virtio device that has a model (disk, interface, rng, memballoon, input, SCSI
+        and serial controllers, vsock).
+      - V(transitional) devices work with legacy guests (RHEL 6) and only in conventional PCI slots; on q35
+        libvirt re-places them behind a pcie-to-pci-bridge. V(non-transitional) and V(virtio) may sit in
+        PCI or PCIe slots.
+    type: str
+    choices: [virtio, transitional, non-transitional]
+  pin:
+    description:
+      - Record the domain's current effective buses and models in its metadata before anything else, so
+        that they stay stable (Nova's "register existing defaults").
+    type: bool
+    default: false
+author:
+  - virtuned maintainers (@virtuned)
+'''
+
+EXAMPLES = r'''
+- name: QEMU dropped IDE on q35 - move the cdroms to SATA
+  virtuned.libvirt.virt_device_bus:
+    name: "{{ q35_instances }}"
+    cdrom_bus: sata
+
+- name: A RHEL 6 guest on q35 needs transitional virtio devices
+  virtuned.libvirt.virt_device_bus:
+    name: legacy01
+    virtio_model: transitional
+
+- name: Move disks to virtio-scsi
+  virtuned.libvirt.virt_device_bus:
+    name: db01
+    disk_bus: scsi
+    scsi_model: virtio-scsi
+
+- name: Register what the domains have now, so drift can be seen later
+  virtuned.libvirt.virt_device_bus:
+    name: "{{ all_instances }}"
+    pin: true
+'''
+
+RETURN = r'''
+domains:
+  description: Per domain name, what happened.
+  returned: always
+  type: dict
+  contains:
+    changed:
+      description: Whether this domain's persistent XML changed (devices or stashed values).
+      type: bool
+    reboot_required:
+      description: The domain runs and its persistent devices now differ from the live ones.
+      type: bool
+    devices:
+      description: The disks, interfaces, video, controllers, rng, memballoon, input and vsock devices of the
+        persistent definition after the run, in the abstract form (kind, type, bus, model, alias, target, mac,
+        index, address).
+      type: list
+      elements: dict
+    live_devices:
+      description: The same devices of the running domain.
+      type: list
+      elements: dict
+      returned: when the domain runs
+reboot_required:
+  description: Names of the domains whose change waits for a cold boot.
+  returned: always
+  type: list
+  elements: str
+diff:
+  description: The persistent domain XML before and after, one entry per changed domain (secrets masked).
+  returned: when diff mode is on
+  type: list
+  elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses, _runner
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=_runner.common_argument_spec(
+            disk_bus=dict(type='str'),
+            cdrom_bus=dict(type='str'),
+            floppy_bus=dict(type='str'),
+            video_model=dict(type='str'),
+            vif_model=dict(type='str'),
+            scsi_model=dict(type='str'),
+            virtio_model=dict(type='str', choices=list(_buses.VIRTIO_FLAVOUR)),
+            pin=dict(type='bool', default=False),
+        ),
+        supports_check_mode=True,
+    )
+
+    def plan(state):
+        after = dx.clone(state.before)
+        _buses.plan(after, module.params, state.capabilities())
+        return _runner.Change(state, after)
+
+    _runner.converge(module, plan, kinds=_buses.KINDS)
+
+
+if __name__ == '__main__':
+    main()
