@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _recommend
 
 
 def describe(state):
@@ -24,4 +25,5 @@ def describe(state):
         'stashed': stashed,
         'drift': dx.drift(properties, stashed),
     }
+    report['recommended'], report['recommended_message'] = _recommend.for_domain(persistent)
     return report

@@ -63,9 +63,10 @@ class DomainState:
 class Change:
     """The planned persistent XML of one domain, and the devices to (un)plug live."""
 
-    def __init__(self, state, after, attach=(), detach=()):
+    def __init__(self, state, after, attach=(), detach=(), report=None):
         self.state = state
         self.after = after
+        self.report = report or {}
         self.changed = not dx.same_document(state.before, after)
         self.attach = list(attach) if state.running else []
         self.detach = list(detach) if state.running else []
@@ -183,7 +184,7 @@ def _plan_one(plan, state):
 
 def _converge_one(module, change, kinds, diffs):
     state = change.state
-    result = {'changed': change.changed, 'live_changes': []}
+    result = dict(change.report, changed=change.changed, live_changes=[])
     if not change.changed:
         after, live = state.before, state.live
     elif module.check_mode:

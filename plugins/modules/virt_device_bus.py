@@ -62,6 +62,18 @@ options:
         PCI or PCIe slots.
     type: str
     choices: [virtio, transitional, non-transitional]
+  recommended:
+    description:
+      - Apply the values recommended for the domain's guest OS (see RV(virtuned.libvirt.virt_device_info#module:domains.recommended))
+        to the options not given; explicit options win.
+      - A domain whose OS is not known gets no recommendation (a warning says so) rather than a guess.
+    type: bool
+    default: false
+  os:
+    description:
+      - With O(recommended=true), the guest OS as a libosinfo short id (V(rhel6.10), V(win10)) or id URI, instead
+        of the domain's C(<libosinfo:os>) metadata. An OS osinfo-db does not know is refused.
+    type: str
   pin:
     description:
       - Record the domain's current effective buses and models in its metadata before anything else, so
@@ -113,6 +125,14 @@ domains:
         index, address).
       type: list
       elements: dict
+    recommended:
+      description: With O(recommended=true), what was recommended for the domain's OS (key -> value and reason).
+      type: dict
+      returned: when O(recommended=true)
+    recommended_message:
+      description: With O(recommended=true), what the recommendation is for, or why there is none.
+      type: str
+      returned: when O(recommended=true)
     live_devices:
       description: The same devices of the running domain.
       type: list
@@ -133,7 +153,7 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses, _runner
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses, _recommend, _runner
 
 
 def main():
@@ -147,14 +167,24 @@ def main():
             scsi_model=dict(type='str'),
             virtio_model=dict(type='str', choices=list(_buses.VIRTIO_FLAVOUR)),
             pin=dict(type='bool', default=False),
+            recommended=dict(type='bool', default=False),
+            os=dict(type='str'),
         ),
         supports_check_mode=True,
     )
+    if module.params['os'] and not module.params['recommended']:
+        module.fail_json(msg='option os: value %r is used only with recommended=true; allowed: omitted'
+                         % module.params['os'])
 
     def plan(state):
+        params, report = module.params, {}
+        if params['recommended']:
+            params, report = _recommend.bus_options(params, state.before)
+            if not report['recommended']:
+                module.warn('domain %r: %s' % (state.name, report['recommended_message']))
         after = dx.clone(state.before)
-        _buses.plan(after, module.params, state.capabilities())
-        return _runner.Change(state, after)
+        _buses.plan(after, params, state.capabilities())
+        return _runner.Change(state, after, report=report)
 
     _runner.converge(module, plan, kinds=_buses.KINDS)
 

@@ -80,6 +80,16 @@ domains:
       description: The stashed keys whose value differs from the effective one.
       type: list
       elements: str
+    recommended:
+      description:
+        - The best values for the domain's guest OS (from its C(<libosinfo:os id=...>) metadata and the
+          host's osinfo-db) on its machine type, per key (hw_* keys, C(virtio_model), C(usb_model)), each a
+          dict with C(value) and a one-line C(reason).
+        - Empty when the OS is not known; RV(domains.recommended_message) says why.
+      type: dict
+    recommended_message:
+      description: What the recommendation is for, or why there is none.
+      type: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule

@@ -218,3 +218,9 @@ def slot_controller(xml, device_xpath):
 
 
 RNG = "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"
+
+
+def libosinfo(os_id):
+    """<metadata> content that virt-install writes for a guest OS."""
+    return ('<libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0">'
+            '<libosinfo:os id="%s"/></libosinfo:libosinfo>' % os_id)

@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright: virtuned.libvirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Policy profiles: named sets of hw_* / virtio_model / usb_model values, merged in order.
+
+One implementation for the device_policy filter and the device_update role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _inputs
+from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption
+
+# key -> the values a profile may give it (None: any string, checked per domain when applied).
+KEYS = {
+    'hw_disk_bus': ('virtio', 'scsi', 'sata', 'ide', 'usb'),
+    'hw_cdrom_bus': ('scsi', 'sata', 'ide', 'usb'),
+    'hw_floppy_bus': ('fdc',),
+    'hw_input_bus': _inputs.INPUT_BUSES,
+    'hw_pointer_model': _inputs.POINTER_MODELS,
+    'hw_video_model': None,
+    'hw_vif_model': None,
+    'hw_scsi_model': None,
+    'virtio_model': ('virtio', 'transitional', 'non-transitional'),
+    'usb_model': None,
+}
+
+# The shipped profiles; docs/policies.md gives each one's reasons.
+PROFILES = {
+    # Guests with virtio 1.0 drivers (RHEL 8+, current Linux): paravirtual everything, no emulated USB input.
+    'modern': {
+        'hw_disk_bus': 'virtio', 'hw_cdrom_bus': 'sata', 'hw_vif_model': 'virtio', 'hw_video_model': 'virtio',
+        'hw_pointer_model': 'tablet', 'hw_input_bus': 'virtio', 'virtio_model': 'virtio', 'usb_model': 'qemu-xhci',
+    },
+    # Guests with legacy virtio drivers only (RHEL 6): transitional devices, a USB tablet, plain VGA.
+    'legacy-guest': {
+        'hw_disk_bus': 'virtio', 'hw_vif_model': 'virtio', 'hw_video_model': 'vga',
+        'hw_pointer_model': 'usbtablet', 'virtio_model': 'transitional', 'usb_model': 'usb2',
+    },
+    # Windows before virtio-win drivers: devices its installer drives out of the box.
+    'windows': {
+        'hw_disk_bus': 'sata', 'hw_cdrom_bus': 'sata', 'hw_vif_model': 'e1000e', 'hw_video_model': 'qxl',
+        'hw_pointer_model': 'usbtablet', 'usb_model': 'qemu-xhci',
+    },
+}
+
+# policy key -> (module, option) that applies it
+APPLIED_BY = {
+    'hw_disk_bus': ('virt_device_bus', 'disk_bus'),
+    'hw_cdrom_bus': ('virt_device_bus', 'cdrom_bus'),
+    'hw_floppy_bus': ('virt_device_bus', 'floppy_bus'),
+    'hw_video_model': ('virt_device_bus', 'video_model'),
+    'hw_vif_model': ('virt_device_bus', 'vif_model'),
+    'hw_scsi_model': ('virt_device_bus', 'scsi_model'),
+    'virtio_model': ('virt_device_bus', 'virtio_model'),
+    'hw_pointer_model': ('virt_input', 'pointer_model'),
+    'hw_input_bus': ('virt_input', 'input_bus'),
+    'usb_model': ('virt_usb_controller', 'model'),
+}
+
+
+def merge(items, profiles=None):
+    """One dict from profile names and dicts, later items winning; a null value unsets the key."""
+    profiles = PROFILES if profiles is None else profiles
+    if isinstance(items, (str, Mapping)):
+        items = [items]
+    merged = {}
+    for position, item in enumerate(items):
+        if isinstance(item, str):
+            if item not in profiles:
+                raise InvalidOption('profile', item, sorted(profiles), reason='item %d is an unknown profile' % position)
+            item = profiles[item]
+        if not isinstance(item, Mapping):
+            raise InvalidOption('item %d' % position, item, ['a profile name', 'a dict of policy keys'])
+        for key, value in item.items():
+            check(key, value)
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+    check_combination(merged)
+    return merged
+
+
+def check(key, value):
+    if key not in KEYS:
+        raise InvalidOption('key', key, sorted(KEYS), reason='not a policy key')
+    allowed = KEYS[key]
+    if value is None:
+        return
+    if not isinstance(value, str) or (allowed is not None and value not in allowed):
+        raise InvalidOption(key, value, allowed if allowed is not None else ['a string'])
+
+
+def check_combination(merged):
+    """Keys that cannot stand together: the input pair must resolve (usbtablet is never virtio)."""
+    _inputs.resolve(merged.get('hw_pointer_model'), merged.get('hw_input_bus'),
+                    options=('hw_pointer_model', 'hw_input_bus'))
+
+
+def module_options(merged):
+    """{module: {option: value}} for the modules that apply a merged policy."""
+    options = {'virt_device_bus': {}, 'virt_input': {}, 'virt_usb_controller': {}}
+    for key, value in merged.items():
+        module, option = APPLIED_BY[key]
+        options[module][option] = value
+    return options
