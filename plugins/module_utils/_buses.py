@@ -62,6 +62,27 @@ def validate(params, root, capabilities):
             raise InvalidOption(option, bus, [b for b in allowed_values(option, root, capabilities) if b != 'usb'],
                                 reason="the domain's USB controller is model='none'")
     _check_bus_capacity(params, root, capabilities)
+    _check_start_refusals(params, root, capabilities)
+
+
+def _check_start_refusals(params, root, capabilities):
+    """What libvirt defines but QEMU 7.2 refuses at start (measured), refused before any write."""
+    if params.get('cdrom_bus') == 'usb':
+        empty = [dx.disk_target(d) for d in dx.disks(root, 'cdrom') if d.find('source') is None]
+        if empty:
+            # qemu: "usb-storage ...: drive property not set"
+            raise InvalidOption('cdrom_bus', 'usb', [b for b in allowed_values('cdrom_bus', root, capabilities)
+                                                     if b != 'usb'],
+                                reason='QEMU cannot start a USB cdrom without media, and %s %s empty'
+                                       % (', '.join(empty), 'is' if len(empty) == 1 else 'are'))
+    if params.get('virtio_model') == 'transitional':
+        iommu = [dx.device_identity(element) for element, _holder, _attribute, _plain in _virtio_devices(root)
+                 if element.find("driver[@iommu='on']") is not None]
+        if iommu:
+            # qemu: "VIRTIO_F_IOMMU_PLATFORM was supported by neither legacy nor transitional device"
+            raise InvalidOption('virtio_model', 'transitional', ['virtio', 'non-transitional'],
+                                reason="a transitional device cannot have <driver iommu='on'>: %s"
+                                       % ', '.join('/'.join(str(p) for p in i) for i in iommu))
 
 
 def _check_bus_capacity(params, root, capabilities):

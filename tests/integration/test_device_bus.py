@@ -47,6 +47,14 @@ def test_disks_virtio_sata_scsi_virtio_and_boot_order_survives(scratch, machine)
     assert "model='virtio-scsi'" in scratch.inactive_xml(name)
 
 
+def test_a_cdrom_with_media_goes_on_usb_and_starts(scratch):
+    cdrom = "<disk type='file' device='cdrom'><source file='%s'/><target dev='hdc' bus='ide'/><readonly/></disk>" \
+            % testbed.image(testbed.scratch_name('media'))
+    name = scratch.create('i440fx', devices=cdrom)
+    converge(scratch, [name], {'cdrom_bus': 'usb'})
+    assert testbed.disks(starts(scratch, name))[1] == ('cdrom', 'sda', 'usb')
+
+
 def test_ide_cdrom_to_sata_on_i440fx_keeps_targets_apart(scratch):
     cdrom = "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>"
     name = scratch.create('i440fx', devices=cdrom)
@@ -137,6 +145,10 @@ FIVE_IDE_DISKS = ''.join("<disk type='file' device='cdrom'><target dev='sd%s' bu
     ('q35', {'disk_bus': 'usb'}, "<controller type='usb' model='none'/>", ['disk_bus', "'usb'", "model='none'"]),
     ('i440fx', {'cdrom_bus': 'ide', 'disk_bus': 'ide'}, FIVE_IDE_DISKS, ['ide', 'takes 4 disks', 'would put']),
     ('q35', {'disk_bus': 'sata', 'video_model': 'nope'}, '', ['video_model', "'nope'"]),
+    ('i440fx', {'cdrom_bus': 'usb'}, "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/></disk>",
+     ['cdrom_bus', "'usb'", 'without media', 'hdc']),
+    ('q35', {'virtio_model': 'transitional'}, "<rng model='virtio'><backend model='random'>/dev/urandom</backend>"
+     "<driver iommu='on'/></rng>", ['virtio_model', "'transitional'", "iommu='on'", 'allowed: virtio, non-transitional']),
 ])
 def test_refused_input_leaves_the_xml_byte_identical(scratch, machine, args, devices, fragments):
     names = [scratch.create(machine), scratch.create(machine, devices=devices)]
