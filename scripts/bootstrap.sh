@@ -46,6 +46,23 @@ libvirtd_answers() {
     virsh -c qemu:///system version >/dev/null 2>&1
 }
 
+install_test_hook() {
+    # libvirtd only looks for hook scripts when it starts: a new hook means a restart.
+    local hook=/etc/libvirt/hooks/qemu
+    if [ -e "$hook" ] && ! cmp -s "$root/scripts/libvirt-test-hook" "$hook"; then
+        log "keeping the existing $hook (the rollback-at-start test needs scripts/libvirt-test-hook there)"
+        return
+    fi
+    cmp -s "$root/scripts/libvirt-test-hook" "$hook" && return
+    mkdir -p "$(dirname "$hook")"
+    install -m 0755 "$root/scripts/libvirt-test-hook" "$hook"
+    if pgrep -x libvirtd >/dev/null; then
+        log "restarting libvirtd to load the test hook"
+        pkill -x libvirtd
+        for _ in $(seq 1 50); do pgrep -x libvirtd >/dev/null || break; sleep 0.2; done
+    fi
+}
+
 start_libvirtd() {
     if libvirtd_answers; then
         return
@@ -73,5 +90,6 @@ start_libvirtd() {
 
 install_debian_packages
 make_venv
+install_test_hook
 start_libvirtd
 log "ready: venv $venv, libvirtd on qemu:///system"

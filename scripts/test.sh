@@ -15,5 +15,8 @@ step "unit tests"
 step "ansible-test sanity"
 bash scripts/sanity.sh
 
+step "ansible-lint (production profile) on the role and playbooks"
+ANSIBLE_COLLECTIONS_PATH=$(bash scripts/install_collection.sh) "$venv/bin/ansible-lint" roles/ playbooks/
+
 step "integration tests against $(virsh -c qemu:///system uri)"
 "$venv/bin/pytest" -q -n 2 tests/integration

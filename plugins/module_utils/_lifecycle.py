@@ -1,11 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: virtuned.libvirt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Power state and whole definitions of domains: what virt_domain and the device_update role do."""
+"""Power state and whole definitions of domains: what virt_domain and the device_update role do.
+
+A batch shuts down together: every domain gets its ACPI request first, then one wait covers
+them all, so N domains take one timeout, not N.
+"""
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption, VirtunedError
@@ -24,63 +29,123 @@ def check_definition(name, xml_text):
     return root
 
 
-def converge(hypervisor, name, state, xml_text, redefine, shutdown_timeout, force_off, check_mode):
-    """Bring one domain to the wanted definition and power state; returns its result."""
-    life = Lifecycle(hypervisor, name)
-    previous_state = life.state()
-    previous_xml = life.inactive_xml()
-    actions = []
-    if xml_text is not None and state != 'undefined':
-        wanted = check_definition(name, xml_text)
-        differs = previous_xml is not None and redefine and not dx.same_document(dx.parse(previous_xml), wanted)
-        if previous_xml is None or differs:
-            actions.append('defined')
-            if not check_mode:
-                life.define(xml_text)
-    current = previous_state if previous_state != 'undefined' or not actions else 'shutoff'
-    if current == 'undefined' and state != 'undefined':
-        raise VirtunedError('the domain is not defined; give its xml to define it', domain=name)
-    if state == 'running' and current == 'shutoff':
-        actions.append('started')
-        if not check_mode:
-            life.start()
-    elif state in ('shutoff', 'undefined') and current == 'running':
-        if state == 'undefined' or force_off and shutdown_timeout == 0:
-            actions.append('forced off')
-            if not check_mode:
-                life.destroy()
-        else:
-            actions.append(_shut_down(life, shutdown_timeout, force_off, check_mode))
-    if state == 'undefined' and current != 'undefined':
-        actions.append('undefined')
-        if not check_mode:
-            life.undefine()
-    result = {
-        'changed': bool(actions),
-        'actions': actions,
-        'previous_state': previous_state,
-        'state': state if actions else previous_state,
-    }
-    if not check_mode and actions and state != 'undefined':
-        result['state'] = life.state()
-    return result, previous_xml
+class Batch:
+    """Brings a list of domains to one definition and power state; per-domain failures are kept."""
 
+    def __init__(self, hypervisor, params, check_mode, clock=time.monotonic, sleep=time.sleep):
+        self.hypervisor = hypervisor
+        self.params = params
+        self.check_mode = check_mode
+        self.clock, self.sleep = clock, sleep
+        self.results = {}
+        self.previous_xml = {}
+        self.errors = {}
 
-def _shut_down(life, timeout, force_off, check_mode):
-    """ACPI shutdown, waiting up to timeout seconds; then force off only when asked to."""
-    if check_mode:
-        return 'shut down'
-    life.shutdown()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if life.state() != 'running':
-            return 'shut down'
-        time.sleep(POLL_SECONDS)
-    if life.state() != 'running':
-        return 'shut down'
-    if not force_off:
-        raise VirtunedError('did not shut down within %s seconds after an ACPI shutdown request; it was '
-                            'left running (set force_off to force it off after the timeout)' % timeout,
-                            domain=life.name)
-    life.destroy()
-    return 'forced off after %s seconds' % timeout
+    def run(self, names):
+        domains = {name: Lifecycle(self.hypervisor, name) for name in names}
+        for name, life in domains.items():
+            self._guarded(name, self._prepare, life)
+        live = {n: life for n, life in domains.items() if n not in self.errors}
+        state = self.params['state']
+        if state == 'running':
+            for name, life in live.items():
+                if self.results[name]['_current'] == 'shutoff':
+                    self._guarded(name, self._act, life, 'started', life.start)
+        elif state == 'shutoff':
+            self._shut_down([life for name, life in live.items() if self.results[name]['_current'] == 'running'])
+        elif state == 'undefined':
+            for name, life in live.items():
+                self._guarded(name, self._remove, life)
+        for name, life in domains.items():
+            result = self.results.setdefault(name, {'actions': []})
+            result.pop('_current', None)
+            result['changed'] = bool(result['actions'])
+            if name in self.errors:
+                result['failed'] = True
+                result['msg'] = self.errors[name]
+            if not self.check_mode and result['actions']:
+                result['state'] = self._guarded(name, life.state) or result.get('state')
+        return self.results
+
+    def _guarded(self, name, function, *args):
+        try:
+            return function(*args)
+        except VirtunedError as exc:
+            self.errors[name] = exc.msg
+            return None
+
+    def _prepare(self, life):
+        name = life.name
+        previous_state = life.state()
+        previous_xml = life.inactive_xml()
+        result = {'actions': [], 'previous_state': previous_state, 'state': previous_state,
+                  '_current': previous_state}
+        self.results[name] = result
+        self.previous_xml[name] = previous_xml
+        xml_text = self.params['xml']
+        if xml_text is not None and self.params['state'] != 'undefined':
+            wanted = check_definition(name, xml_text)
+            differs = (previous_xml is not None and self.params['redefine']
+                       and not dx.same_document(dx.parse(previous_xml), wanted))
+            if previous_xml is None or differs:
+                self._act(life, 'defined', life.define, xml_text)
+                if previous_state == 'undefined':
+                    result['_current'] = result['state'] = 'shutoff'
+        if result['_current'] == 'undefined' and self.params['state'] not in (None, 'undefined'):
+            raise VirtunedError('the domain is not defined; give its xml to define it', domain=name)
+
+    def _act(self, life, action, function, *args):
+        result = self.results[life.name]
+        result['actions'].append(action)
+        for prefix, state in (('started', 'running'), ('shut down', 'shutoff'), ('forced off', 'shutoff'),
+                              ('undefined', 'undefined')):
+            if action.startswith(prefix):
+                result['state'] = state
+        if not self.check_mode:
+            function(*args)
+
+    def _remove(self, life):
+        if self.results[life.name]['_current'] == 'running':
+            self._act(life, 'forced off', life.destroy)
+        if self.results[life.name]['_current'] != 'undefined':
+            self._act(life, 'undefined', life.undefine)
+
+    def _shut_down(self, lives):
+        """ACPI to all, one wait for all; then force off the rest only when asked to."""
+        timeout, force_off = self.params['shutdown_timeout'], self.params['force_off']
+        if self.check_mode:
+            for life in lives:
+                self._act(life, 'shut down', lambda: None)
+            return
+        asked = []
+        for life in lives:
+            if force_off and timeout == 0:
+                self._guarded(life.name, self._act, life, 'forced off', life.destroy)
+            else:
+                self._guarded(life.name, life.shutdown)
+                if life.name not in self.errors:
+                    asked.append(life)
+        deadline = self.clock() + timeout
+        waiting = list(asked)
+        while waiting:
+            waiting = [life for life in waiting if self._guarded(life.name, life.state) == 'running']
+            if not waiting or self.clock() >= deadline:
+                break
+            self.sleep(POLL_SECONDS)
+        stubborn = []
+        for life in asked:
+            if life not in waiting:
+                if life.name not in self.errors:
+                    self.results[life.name]['actions'].append('shut down')
+                    self.results[life.name]['state'] = 'shutoff'
+            elif force_off:
+                stubborn.append(life)
+            else:
+                self.errors[life.name] = (
+                    'domain %r: did not shut down within %s seconds after an ACPI shutdown request; it was left '
+                    'running (set force_off to force it off after the timeout)' % (life.name, timeout))
+        # libvirt waits up to seconds for each QEMU to exit on destroy; the batch's waits overlap.
+        with ThreadPoolExecutor(max_workers=max(1, len(stubborn))) as pool:
+            for life in stubborn:
+                pool.submit(self._guarded, life.name, self._act, life, 'forced off after %s seconds' % timeout,
+                            life.destroy)

@@ -213,18 +213,15 @@ def _fail(module, exc, results):
                      domains=results, **_error_details(exc))
 
 
-def each_domain(module, handle):
-    """Run handle(hypervisor, name) -> result for every domain over one connection."""
+def with_domains(module, run):
+    """Run run(hypervisor, names) over one connection; a VirtunedError fails the task."""
     require_libraries(module)
-    results = {}
     try:
         names = domain_names(module)
         with _hypervisor.Hypervisor(module.params['uri']) as hypervisor:
-            for name in names:
-                results[name] = handle(hypervisor, name)
+            return run(hypervisor, names)
     except VirtunedError as exc:
-        _fail(module, exc, results)
-    return results
+        _fail(module, exc, {})
 
 
 def _error_details(exc):
@@ -235,5 +232,6 @@ def _error_details(exc):
 
 def inspect(module, describe):
     """Run a read-only module: describe(state) -> dict for every domain; never changes anything."""
-    domains = each_domain(module, lambda hypervisor, name: describe(DomainState(hypervisor, name)))
+    domains = with_domains(module, lambda hypervisor, names: {
+        name: describe(DomainState(hypervisor, name)) for name in names})
     module.exit_json(changed=False, domains=domains)

@@ -132,22 +132,25 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-
-    def handle(hypervisor, name):
-        result, previous_xml = _lifecycle.converge(
-            hypervisor, name, params['state'], params['xml'], params['redefine'], params['shutdown_timeout'],
-            params['force_off'], module.check_mode)
-        if params['return_xml'] and previous_xml is not None:
-            result['previous_xml'] = previous_xml
-        return result
-
     if params['shutdown_timeout'] < 0:
         module.fail_json(msg='option shutdown_timeout: value %r is not allowed; allowed: 0 or more seconds'
                          % params['shutdown_timeout'])
     if params['xml'] is not None and len(params['name']) != 1:
         module.fail_json(msg='option xml: a definition is for one domain; name holds %d' % len(params['name']))
-    results = _runner.each_domain(module, handle)
-    module.exit_json(changed=any(r['changed'] for r in results.values()), domains=results)
+
+    def run(hypervisor, names):
+        batch = _lifecycle.Batch(hypervisor, params, module.check_mode)
+        results = batch.run(names)
+        for name, previous_xml in batch.previous_xml.items():
+            if params['return_xml'] and previous_xml is not None:
+                results[name]['previous_xml'] = previous_xml
+        return results, batch.errors
+
+    results, errors = _runner.with_domains(module, run)
+    changed = any(r['changed'] for r in results.values())
+    if errors:
+        module.fail_json(msg='; '.join(errors.values()), changed=changed, domains=results)
+    module.exit_json(changed=changed, domains=results)
 
 
 if __name__ == '__main__':

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import testbed
 
 
@@ -66,3 +68,27 @@ def test_undefine_and_bad_input(scratch):
     assert removed['domains'][name]['actions'] == ['forced off', 'undefined']
     assert name not in scratch.conn.listDefinedDomains() and testbed.run_module(
         'virt_domain', {'name': name, 'state': 'undefined'})['changed'] is False
+
+
+def test_a_batch_shares_one_shutdown_timeout(scratch):
+    names = [scratch.create('q35', running=True, tag='batch%d' % i) for i in range(3)]
+    started = time.monotonic()
+    result = testbed.run_module('virt_domain', {'name': names, 'state': 'shutoff', 'shutdown_timeout': 5,
+                                                'force_off': True})
+    elapsed = time.monotonic() - started
+    assert [result['domains'][n]['actions'] for n in names] == [['forced off after 5 seconds']] * 3
+    # One wait for all three: well under two timeouts even with ansible-playbook's start-up.
+    assert elapsed < 10, elapsed
+    assert not any(scratch.dom(n).isActive() for n in names)
+
+
+def test_a_batch_reports_each_domain_that_would_not_stop(scratch):
+    running = [scratch.create('q35', running=True), scratch.create('i440fx', running=True)]
+    stopped = scratch.create('q35')
+    result = testbed.run_module('virt_domain', {'name': running + [stopped], 'state': 'shutoff',
+                                                'shutdown_timeout': 1})
+    assert result['failed'] is True
+    assert all(n in result['msg'] for n in running) and stopped not in result['msg']
+    assert all(result['domains'][n]['failed'] for n in running)
+    assert result['domains'][stopped]['changed'] is False and 'failed' not in result['domains'][stopped]
+    assert all(scratch.dom(n).isActive() for n in running)

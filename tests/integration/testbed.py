@@ -29,13 +29,20 @@ VENV_BIN = os.path.dirname(sys.executable)
 def install_collection():
     """Build the collection tarball and install it where the test runs look for it.
 
-    Parallel test workers each call this; the lock makes them take turns.
+    Once per test run: parallel workers share xdist's run id, and a later worker must not
+    reinstall under a playbook another one is running.
     """
     os.makedirs(BUILD, exist_ok=True)
+    marker = os.path.join(BUILD, '.installed-' + os.environ.get('PYTEST_XDIST_TESTRUNUID', str(os.getpid())))
     with open(os.path.join(BUILD, '.install.lock'), 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        subprocess.run(['bash', os.path.join(REPO, 'scripts', 'install_collection.sh')], check=True,
-                       capture_output=True)
+        if not os.path.exists(marker):
+            for stale in [n for n in os.listdir(BUILD) if n.startswith('.installed-')]:
+                os.unlink(os.path.join(BUILD, stale))
+            subprocess.run(['bash', os.path.join(REPO, 'scripts', 'install_collection.sh')], check=True,
+                           capture_output=True)
+            with open(marker, 'w'):
+                pass
     return COLLECTIONS
 
 
@@ -224,3 +231,17 @@ def libosinfo(os_id):
     """<metadata> content that virt-install writes for a guest OS."""
     return ('<libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0">'
             '<libosinfo:os id="%s"/></libosinfo:libosinfo>' % os_id)
+
+
+def run_role(role_vars, check=False):
+    """Run the device_update role; returns (failed task results, device_update_results)."""
+    tasks = [{
+        'name': 'role under test',
+        'block': [{'name': 'device_update', 'ansible.builtin.include_role': {'name': 'virtuned.libvirt.device_update'},
+                   'vars': role_vars}],
+        'always': [{'name': 'report', 'ansible.builtin.debug': {'var': 'device_update_results'}}],
+    }]
+    output = run_playbook(tasks, check=check)
+    failed = [t for t in output['tasks'] if t['result'].get('failed')]
+    report = [t for t in output['tasks'] if t['name'] == 'report'][-1]['result']
+    return failed, report.get("device_update_results")

@@ -1,0 +1,93 @@
+"""The device_update role against the real libvirtd: cold boots, rollback, refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+import testbed
+
+FAST = {'device_update_shutdown_timeout': 1}
+
+
+def test_cold_boot_only_where_needed_and_nothing_when_nothing_changes(scratch):
+    needs_boot = scratch.create('q35', running=True, devices=testbed.SPARE_ROOT_PORTS)
+    stopped = scratch.create('i440fx')
+    ids = {needs_boot: scratch.dom(needs_boot).ID()}
+    failed, results = testbed.run_role(dict(FAST, device_update_force_off=True, device_update_domains=[
+        needs_boot, stopped], device_update_buses={'disk_bus': 'sata'}))
+    assert failed == [] and results == {needs_boot: 'updated with a cold boot', stopped: 'updated'}
+    assert scratch.dom(needs_boot).isActive() and scratch.dom(needs_boot).ID() != ids[needs_boot]
+    assert testbed.disks(scratch.live_xml(needs_boot)) == [('disk', 'sda', 'sata')]
+    assert not scratch.dom(stopped).isActive()
+    assert testbed.disks(scratch.inactive_xml(stopped)) == [('disk', 'sda', 'sata')]
+
+    # Input devices hot-plug: applied live, no reboot. A second run touches nothing.
+    ids[needs_boot] = scratch.dom(needs_boot).ID()
+    inputs = {'pointer_model': 'tablet', 'input_bus': 'virtio'}
+    failed, results = testbed.run_role(dict(FAST, device_update_domains=[needs_boot],
+                                            device_update_buses={'disk_bus': 'sata'},
+                                            device_update_inputs=inputs))
+    assert failed == [] and results == {needs_boot: 'updated'}
+    assert scratch.dom(needs_boot).ID() == ids[needs_boot]
+    assert ('tablet', 'virtio') in testbed.explicit_inputs(scratch.live_xml(needs_boot))
+    before = scratch.inactive_xml(needs_boot)
+    failed, results = testbed.run_role(dict(FAST, device_update_domains=[needs_boot],
+                                            device_update_buses={'disk_bus': 'sata'},
+                                            device_update_inputs=inputs))
+    assert failed == [] and results == {needs_boot: 'unchanged'}
+    assert scratch.dom(needs_boot).ID() == ids[needs_boot] and scratch.inactive_xml(needs_boot) == before
+
+
+def test_a_guest_that_ignores_acpi_is_left_running_and_unchanged_without_force_off(scratch):
+    name = scratch.create('q35', running=True)
+    other = scratch.create('i440fx')
+    before = {n: scratch.inactive_xml(n) for n in (name, other)}
+    domain_id = scratch.dom(name).ID()
+    failed, results = testbed.run_role(dict(FAST, device_update_domains=[name, other],
+                                            device_update_buses={'video_model': 'qxl'}))
+    assert results[name] == 'rolled back' and results[other] == 'updated'
+    assert failed and name in failed[-1]['result']['msg'] and 'did not shut down within 1 seconds' in failed[-1]['result']['msg']
+    assert scratch.inactive_xml(name) == before[name]
+    assert scratch.dom(name).isActive() and scratch.dom(name).ID() == domain_id
+    assert scratch.inactive_xml(other) != before[other]
+
+
+def test_a_change_refused_at_start_is_rolled_back_and_the_domain_runs_again(scratch):
+    # scripts/libvirt-test-hook refuses to start vt-test-refuse-* domains with an e1000e NIC.
+    name = scratch.create('q35', running=True, tag='refuse')
+    before = scratch.inactive_xml(name)
+    failed, results = testbed.run_role(dict(FAST, device_update_force_off=True, device_update_domains=[name],
+                                            device_update_buses={'vif_model': 'e1000e'}))
+    assert results == {name: 'rolled back'}
+    message = failed[-1]['result']['msg']
+    assert 'Start again the domains that were shut down failed' in message and 'e1000e' in message
+    assert 'previous definitions and power states restored' in message
+    assert scratch.inactive_xml(name) == before
+    assert scratch.dom(name).isActive()
+
+
+def test_a_batch_of_two(scratch):
+    names = [scratch.create('q35', running=True), scratch.create('q35', running=True)]
+    failed, results = testbed.run_role({'device_update_domains': names, 'device_update_batch_size': 2,
+                                        'device_update_shutdown_timeout': 1, 'device_update_force_off': True,
+                                        'device_update_buses': {'video_model': 'vga'}})
+    assert failed == [] and results == {name: 'updated with a cold boot' for name in names}
+    assert all(scratch.dom(n).isActive() for n in names)
+    assert all("<model type='vga'" in scratch.live_xml(n) for n in names)
+
+
+@pytest.mark.parametrize('role_vars, fragment', [
+    ({}, 'device_update_domains'),
+    ({'device_update_domains': 'NAME', 'device_update_batch_size': 'two'}, 'device_update_batch_size'),
+    ({'device_update_domains': 'NAME', 'device_update_batch_size': 0}, 'device_update_batch_size: value 0'),
+    ({'device_update_domains': 'NAME', 'device_update_policy': ['modrn']}, "'modrn'"),
+    ({'device_update_domains': 'NAME', 'device_update_buses': {'disk_bus': 'ide'}}, "option disk_bus: value 'ide'"),
+    ({'device_update_domains': 'NAME', 'device_update_force_off': 'maybe'}, 'device_update_force_off'),
+])
+def test_bad_role_input_fails_before_any_domain_is_touched(scratch, role_vars, fragment):
+    name = scratch.create('q35', running=True)
+    before, domain_id = scratch.inactive_xml(name), scratch.dom(name).ID()
+    role_vars = {k: ([name] if v == 'NAME' else v) for k, v in role_vars.items()}
+    failed = testbed.run_role(role_vars)[0]
+    assert failed and fragment in failed[-1]['result']['msg'], failed[-1]['result']['msg']
+    assert scratch.inactive_xml(name) == before and scratch.dom(name).ID() == domain_id
