@@ -10,7 +10,7 @@ python=${PYTHON:-python3}
 
 debian_packages=(
     libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86 libvirt-clients
-    libvirt-dev pkg-config python3-venv osinfo-db gcc python3-dev shellcheck
+    libvirt-dev pkg-config python3-venv osinfo-db gcc python3-dev shellcheck chromium
 )
 
 log() { printf 'bootstrap: %s\n' "$*" >&2; }

@@ -15,8 +15,14 @@ step "unit tests"
 step "ansible-test sanity"
 bash scripts/sanity.sh
 
-step "ansible-lint (production profile) on the role and playbooks"
-ANSIBLE_COLLECTIONS_PATH=$(bash scripts/install_collection.sh) "$venv/bin/ansible-lint" roles/ playbooks/
+export ANSIBLE_COLLECTIONS_PATH
+ANSIBLE_COLLECTIONS_PATH=$(bash scripts/install_collection.sh)
+
+step "ansible-lint (production profile) on the role, playbooks and molecule scenario"
+"$venv/bin/ansible-lint" roles/ playbooks/ extensions/
+
+step "molecule: the device_update role against the local libvirtd"
+(cd extensions && PATH="$venv/bin:$PATH" "$venv/bin/molecule" test -s device_update)
 
 step "integration tests against $(virsh -c qemu:///system uri)"
 "$venv/bin/pytest" -q -n 2 tests/integration

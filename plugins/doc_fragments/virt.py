@@ -21,6 +21,8 @@ options:
       - The domains to act on, by name.
       - A plain string is one domain. All of them are read and checked before the first one is written,
         so a refused input changes none of them.
+      - A name with C(*), C(?) or C([) is a shell-style pattern that stands for every matching domain, running
+        or not (V(*) is all of them); a pattern that matches nothing adds no domain.
     type: list
     elements: str
     required: true

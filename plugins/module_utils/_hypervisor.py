@@ -56,6 +56,13 @@ class Hypervisor:
         except libvirt.libvirtError:
             pass
 
+    def domain_names(self):
+        """Every domain's name, running or defined."""
+        try:
+            return sorted(dom.name() for dom in self.conn.listAllDomains(0))
+        except libvirt.libvirtError as exc:
+            raise VirtunedError('cannot list the domains on %s: %s' % (self.uri, _reason(exc)))
+
     def domain(self, name):
         try:
             return Domain(self, self.conn.lookupByName(name), name)

@@ -9,6 +9,8 @@ input leaves every domain as it was.
 
 from __future__ import annotations
 
+import fnmatch
+
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
@@ -32,15 +34,21 @@ def require_libraries(module):
         module.fail_json(msg=missing_required_lib('libvirt-python'), exception=_hypervisor.LIBVIRT_IMPORT_ERROR)
 
 
-def domain_names(module):
+PATTERN_CHARACTERS = '*?['
+
+
+def domain_names(module, hypervisor):
+    """The names asked for, in order and once each; shell-style patterns expand to every match."""
     names = []
     for name in module.params['name']:
         if not name:
-            raise InvalidOption('name', name, reason='a domain name cannot be empty')
-        if name not in names:
-            names.append(name)
-    if not names:
-        raise InvalidOption('name', module.params['name'], reason='name at least one domain')
+            raise InvalidOption('name', name, ['a domain name or a pattern such as web-*'],
+                                reason='a domain name cannot be empty')
+        if any(character in name for character in PATTERN_CHARACTERS):
+            matches = [n for n in hypervisor.domain_names() if fnmatch.fnmatchcase(n, name)]
+        else:
+            matches = [name]
+        names.extend(n for n in matches if n not in names)
     return names
 
 
@@ -155,8 +163,8 @@ def converge(module, plan, kinds):
     results = {}
     diffs = []
     try:
-        names = domain_names(module)
         with _hypervisor.Hypervisor(module.params['uri']) as hypervisor:
+            names = domain_names(module, hypervisor)
             changes = [_plan_one(plan, DomainState(hypervisor, name)) for name in names]
             if not module.check_mode:
                 _define_all([change for change in changes if change.changed])
@@ -217,9 +225,8 @@ def with_domains(module, run):
     """Run run(hypervisor, names) over one connection; a VirtunedError fails the task."""
     require_libraries(module)
     try:
-        names = domain_names(module)
         with _hypervisor.Hypervisor(module.params['uri']) as hypervisor:
-            return run(hypervisor, names)
+            return run(hypervisor, domain_names(module, hypervisor))
     except VirtunedError as exc:
         _fail(module, exc, {})
 

@@ -65,3 +65,11 @@ def test_unreachable_uri_is_a_clear_error():
     result = testbed.run_module('virt_device_info', {'name': 'any', 'uri': uri})
     assert result['failed'] is True
     assert 'cannot connect to libvirt' in result['msg'] and uri in result['msg']
+
+
+def test_a_name_pattern_reads_every_matching_domain(scratch):
+    tag = 'glob' + testbed.scratch_name()[-4:]
+    names = sorted([scratch.create('q35', tag=tag), scratch.create('i440fx', tag=tag)])
+    result = testbed.run_module('virt_device_info', {'name': [testbed.PREFIX + tag + '-*', names[0]]})
+    assert sorted(result['domains']) == names
+    assert testbed.run_module('virt_device_info', {'name': testbed.PREFIX + 'nothing-matches-*'})['domains'] == {}

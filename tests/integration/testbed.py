@@ -245,3 +245,24 @@ def run_role(role_vars, check=False):
     failed = [t for t in output['tasks'] if t['result'].get('failed')]
     report = [t for t in output['tasks'] if t['name'] == 'report'][-1]['result']
     return failed, report.get("device_update_results")
+
+
+def run_playbook_file(path, extra_vars=None, inventory=None):
+    """Run one of the repository's playbooks on localhost; returns the JSON callback output."""
+    command = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i',
+               inventory or os.path.join(REPO, 'playbooks', 'inventory', 'local.yml'), os.path.join(REPO, path)]
+    if extra_vars:
+        command += ['-e', json.dumps(extra_vars)]
+    done = subprocess.run(command, env=ansible_env(), capture_output=True, text=True, timeout=900, check=False)
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        raise AssertionError('%s printed no JSON (rc %s):\n%s\n%s' % (path, done.returncode, done.stdout, done.stderr))
+
+
+def changed_count(output):
+    return sum(stats['changed'] for stats in output['stats'].values())
+
+
+def failures(output):
+    return [t for t in output['tasks'] if t['result'].get('failed') and not t['result'].get('ignore_errors')]
