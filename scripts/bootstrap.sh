@@ -42,10 +42,6 @@ make_venv() {
     echo "$want" > "$stamp"
 }
 
-libvirtd_answers() {
-    virsh -c qemu:///system version >/dev/null 2>&1
-}
-
 install_test_hook() {
     # libvirtd only looks for hook scripts when it starts: a new hook means a restart.
     local hook=/etc/libvirt/hooks/qemu
@@ -56,40 +52,11 @@ install_test_hook() {
     cmp -s "$root/scripts/libvirt-test-hook" "$hook" && return
     mkdir -p "$(dirname "$hook")"
     install -m 0755 "$root/scripts/libvirt-test-hook" "$hook"
-    if pgrep -x libvirtd >/dev/null; then
-        log "restarting libvirtd to load the test hook"
-        pkill -x libvirtd
-        for _ in $(seq 1 50); do pgrep -x libvirtd >/dev/null || break; sleep 0.2; done
-    fi
-}
-
-start_libvirtd() {
-    if libvirtd_answers; then
-        return
-    fi
-    log "starting libvirtd"
-    mkdir -p /run/libvirt
-    pgrep -x virtlogd >/dev/null || virtlogd -d
-    # libvirtd re-probes QEMU on every call when /dev/kvm changes under it, which it does on
-    # these shared machines; a private mount namespace with /dev/kvm hidden keeps calls fast.
-    # Domains then use TCG, and libvirt's own per-domain namespaces must be off for them to start.
-    sed -i 's/^#*namespaces = .*/namespaces = []/' /etc/libvirt/qemu.conf
-    if [ -e /dev/kvm ]; then
-        touch /run/libvirt-nokvm
-        unshare -m sh -c 'mount --bind /run/libvirt-nokvm /dev/kvm && exec libvirtd -d'
-    else
-        libvirtd -d
-    fi
-    for _ in $(seq 1 50); do
-        libvirtd_answers && return
-        sleep 0.2
-    done
-    log "libvirtd did not answer on qemu:///system"
-    exit 1
+    bash "$root/scripts/libvirtd.sh" stop
 }
 
 install_debian_packages
 make_venv
 install_test_hook
-start_libvirtd
+bash "$root/scripts/libvirtd.sh" start
 log "ready: venv $venv, libvirtd on qemu:///system"

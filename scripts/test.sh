@@ -25,4 +25,7 @@ step "molecule: the device_update role against the local libvirtd"
 (cd extensions && PATH="$venv/bin:$PATH" "$venv/bin/molecule" test -s device_update)
 
 step "integration tests against $(virsh -c qemu:///system uri)"
-"$venv/bin/pytest" -q -n 2 tests/integration
+"$venv/bin/pytest" -q -n 2 -m "not serial" tests/integration
+
+step "integration tests that stop and restart libvirtd (alone)"
+"$venv/bin/pytest" -q -m serial tests/integration

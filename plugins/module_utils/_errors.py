@@ -16,7 +16,7 @@ class VirtunedError(Exception):
     @property
     def msg(self):
         if self.domain:
-            return 'domain %r: %s' % (self.domain, self.args[0])
+            return "domain '%s': %s" % (self.domain, self.args[0])
         return self.args[0]
 
 
@@ -33,6 +33,10 @@ class InvalidOption(VirtunedError):
         if self.allowed is not None:
             text += '; allowed: %s' % (', '.join(str(a) for a in self.allowed) or 'nothing')
         super().__init__(text, domain=domain)
+
+
+class NoSuchDomain(VirtunedError):
+    """The domain is not (or no longer) defined."""
 
 
 class ConcurrentChange(VirtunedError):

@@ -9,6 +9,11 @@ VirtunedError that names the domain.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import os
+import tempfile
 import traceback
 
 try:
@@ -20,7 +25,34 @@ else:
     LIBVIRT_IMPORT_ERROR = None
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
-from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import ConcurrentChange, VirtunedError
+from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import ConcurrentChange, NoSuchDomain, VirtunedError
+
+
+def _lock_directory():
+    for directory in ('/run/virtuned', os.path.join(tempfile.gettempdir(), 'virtuned-%d' % os.getuid())):
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            if os.access(directory, os.W_OK):
+                return directory
+        except OSError:
+            continue
+    raise VirtunedError('no writable folder for the definition locks (/run/virtuned, %s)' % tempfile.gettempdir())
+
+
+@contextlib.contextmanager
+def writer_lock(uri, name):
+    """Serialize this collection's writers of one domain on this machine.
+
+    libvirt has no compare-and-swap for defineXML: without the lock, two module runs could both
+    see the XML they planned on and the second define would silently drop the first one's change.
+    """
+    key = hashlib.sha256(('%s\0%s' % (uri, name)).encode('utf-8')).hexdigest()[:32]
+    with open(os.path.join(_lock_directory(), key + '.lock'), 'w', encoding='utf-8') as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _quiet(_context, _error):
@@ -68,7 +100,7 @@ class Hypervisor:
             return Domain(self, self.conn.lookupByName(name), name)
         except libvirt.libvirtError as exc:
             if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
-                raise VirtunedError('no such domain on %s' % self.uri, domain=name)
+                raise NoSuchDomain('no such domain on %s' % self.uri, domain=name)
             raise VirtunedError(_reason(exc), domain=name)
 
     def capabilities(self, root):
@@ -113,16 +145,18 @@ class Domain:
 
     def define(self, xml_text, expected_before):
         """Define the new persistent XML unless another writer changed it since it was read."""
-        if self.inactive_xml() != expected_before:
-            raise ConcurrentChange('the persistent XML changed since it was read (another client '
-                                   'redefined the domain); nothing was written, run again',
-                                   domain=self.name)
-        self._call('defining the new XML', self.hypervisor.conn.defineXMLFlags, xml_text,
-                   libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
+        with writer_lock(self.hypervisor.uri, self.name):
+            if self.inactive_xml() != expected_before:
+                raise ConcurrentChange('the persistent XML changed since it was read (another client '
+                                       'redefined the domain); nothing was written, run again',
+                                       domain=self.name)
+            self._call('defining the new XML', self.hypervisor.conn.defineXMLFlags, xml_text,
+                       libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
 
     def restore(self, xml_text):
         """Put back a definition this run replaced (libvirt's own earlier output)."""
-        self._call('restoring the previous XML', self.hypervisor.conn.defineXML, xml_text)
+        with writer_lock(self.hypervisor.uri, self.name):
+            self._call('restoring the previous XML', self.hypervisor.conn.defineXML, xml_text)
 
     def attach_live(self, device_xml):
         self._call('hot-plugging %s' % device_xml, self.handle.attachDeviceFlags, device_xml,
@@ -186,8 +220,9 @@ class Lifecycle:
         return Domain(self.hypervisor, handle, self.name).inactive_xml()
 
     def define(self, xml_text):
-        self._call('defining the domain', self.hypervisor.conn.defineXMLFlags, xml_text,
-                   libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
+        with writer_lock(self.hypervisor.uri, self.name):
+            self._call('defining the domain', self.hypervisor.conn.defineXMLFlags, xml_text,
+                       libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
 
     def start(self):
         self._call('starting', self._handle().create)

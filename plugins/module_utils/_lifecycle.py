@@ -142,7 +142,7 @@ class Batch:
                 stubborn.append(life)
             else:
                 self.errors[life.name] = (
-                    'domain %r: did not shut down within %s seconds after an ACPI shutdown request; it was left '
+                    "domain '%s': did not shut down within %s seconds after an ACPI shutdown request; it was left "
                     'running (set force_off to force it off after the timeout)' % (life.name, timeout))
         # libvirt waits up to seconds for each QEMU to exit on destroy; the batch's waits overlap.
         with ThreadPoolExecutor(max_workers=max(1, len(stubborn))) as pool:

@@ -15,7 +15,7 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _hypervisor
-from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption, VirtunedError
+from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption, NoSuchDomain, VirtunedError
 
 
 def common_argument_spec(**extra):
@@ -38,18 +38,35 @@ PATTERN_CHARACTERS = '*?['
 
 
 def domain_names(module, hypervisor):
-    """The names asked for, in order and once each; shell-style patterns expand to every match."""
-    names = []
+    """The names asked for, in order and once each; shell-style patterns expand to every match.
+
+    Returns (names, matched): matched holds the names that came from a pattern only.
+    """
+    names, matched = [], set()
     for name in module.params['name']:
         if not name:
             raise InvalidOption('name', name, ['a domain name or a pattern such as web-*'],
                                 reason='a domain name cannot be empty')
         if any(character in name for character in PATTERN_CHARACTERS):
-            matches = [n for n in hypervisor.domain_names() if fnmatch.fnmatchcase(n, name)]
+            found = [n for n in hypervisor.domain_names() if fnmatch.fnmatchcase(n, name) and n not in names]
+            matched.update(found)
         else:
-            matches = [name]
-        names.extend(n for n in matches if n not in names)
-    return names
+            found = [name] if name not in names else []
+            matched.discard(name)
+        names.extend(found)
+    return names, matched
+
+
+def domain_states(module, hypervisor):
+    """A DomainState per name; a domain a pattern matched that is gone by the time it is read
+    (another client undefined it) is left out rather than failing the whole call."""
+    names, matched = domain_names(module, hypervisor)
+    for name in names:
+        try:
+            yield DomainState(hypervisor, name)
+        except NoSuchDomain:
+            if name not in matched:
+                raise
 
 
 class DomainState:
@@ -91,55 +108,77 @@ class Change:
         return live
 
 
+class Pending:
+    """A change waiting to be defined, kept as text: a batch of a thousand domains must not hold
+    a thousand parsed trees (and the live trees their hot-plug elements belong to)."""
+
+    def __init__(self, change):
+        state = change.state
+        self.name, self.domain, self.running = state.name, state.domain, state.running
+        self.before_xml = state.before_xml
+        self.after_xml = dx.serialize(change.after)
+        self.report = change.report
+        self.detach = [(dx.device_xml(device), dx.abstract(device)) for device in change.detach]
+        self.attach = [(dx.device_xml(device), dx.abstract(device)) for device in change.attach]
+
+
 def reboot_required(running, persistent, live, kinds):
     if not running:
         return False
     return dx.device_signature(persistent, kinds) != dx.device_signature(live, kinds)
 
 
-def _define_all(changes):
+def _define_all(pending):
     """Define every planned XML; if libvirt refuses one, put back the ones defined before it.
 
     A refused definition thus leaves every domain of the call as it was. Only when libvirt
-    itself goes away mid-batch can the restore fail too; the message then names the domains
-    that keep their new definition.
+    itself goes away mid-batch can the restore fail too; the error then names the domains that
+    keep their new definition, and a re-run finishes the job.
     """
     defined = []
-    for change in changes:
+    for item in pending:
         try:
-            change.state.domain.define(dx.serialize(change.after), change.state.before_xml)
+            item.domain.define(item.after_xml, item.before_xml)
         except VirtunedError as exc:
-            restored, kept = [], []
-            for done in defined:
-                try:
-                    done.state.domain.restore(done.state.before_xml)
-                    restored.append(done.state.name)
-                except VirtunedError as restore_error:
-                    kept.append('%s (%s)' % (done.state.name, restore_error.msg))
-            text = exc.args[0]
-            if restored:
-                text += '; the domains defined before it were restored: %s' % ', '.join(restored)
-            if kept:
-                text += '; these keep their new definition: %s' % ', '.join(kept)
-            raise VirtunedError(text, domain=exc.domain) from exc
-        defined.append(change)
+            raise _batch_error(exc, defined) from exc
+        defined.append(item)
 
 
-def _plug_live(change, warn):
+def _batch_error(exc, defined):
+    restored, kept = [], {}
+    for done in defined:
+        try:
+            done.domain.restore(done.before_xml)
+            restored.append(done.name)
+        except VirtunedError as restore_error:
+            kept.setdefault(restore_error.args[0], []).append(done.name)
+    text = exc.args[0]
+    if restored:
+        text += '; the domains defined before it were restored: %s' % ', '.join(restored)
+    for reason, names in kept.items():
+        text += '; these keep their new definition (%s): %s' % (reason, ', '.join(names))
+    error = VirtunedError(text, domain=exc.domain)
+    error.details = {
+        'defined_then_restored': restored,
+        'kept_new_definition': [name for names in kept.values() for name in names],
+    }
+    return error
+
+
+def _plug_live(item, warn):
     """Plug/unplug on the running domain; returns what was done.
 
     The persistent change stands even when the live domain refuses a device (no free
     hot-pluggable slot, a guest that does not release it): that is reported, and the
     domain's reboot_required says a cold boot is still needed.
     """
-    domain = change.state.domain
-    operations = [('detached', domain.detach_live, device) for device in change.detach]
-    operations += [('attached', domain.attach_live, device) for device in change.attach]
+    operations = [('detached', item.domain.detach_live, device) for device in item.detach]
+    operations += [('attached', item.domain.attach_live, device) for device in item.attach]
     actions = []
-    for action, operation, device in operations:
-        entry = {'action': action, 'device': dx.abstract(device)}
+    for action, operation, (device_xml, device) in operations:
+        entry = {'action': action, 'device': device}
         try:
-            operation(dx.device_xml(device))
+            operation(device_xml)
         except VirtunedError as exc:
             entry['action'] = 'not ' + action
             entry['error'] = exc.msg
@@ -158,20 +197,27 @@ def _diff_entry(name, before_xml, after_xml):
 
 
 def converge(module, plan, kinds):
-    """Run a changing module: plan(state) -> Change for every domain, then apply them all."""
+    """Run a changing module: plan(state) -> Change for every domain, then define them all.
+
+    A domain that does not change (or any domain in check mode) is settled as soon as it is
+    planned; the others wait as text until every domain has been planned.
+    """
     require_libraries(module)
-    results = {}
-    diffs = []
+    results, diffs, pending = {}, [], []
     try:
         with _hypervisor.Hypervisor(module.params['uri']) as hypervisor:
-            names = domain_names(module, hypervisor)
-            changes = [_plan_one(plan, DomainState(hypervisor, name)) for name in names]
-            if not module.check_mode:
-                _define_all([change for change in changes if change.changed])
-            for change in changes:
-                results[change.state.name] = _converge_one(module, change, kinds, diffs)
+            for state in domain_states(module, hypervisor):
+                change = _plan_one(plan, state)
+                if change.changed and not module.check_mode:
+                    pending.append(Pending(change))
+                    results[state.name] = None  # keeps the order of the names
+                else:
+                    results[state.name] = _settled(module, change, kinds, diffs)
+            _define_all(pending)
+            for item in pending:
+                results[item.name] = _applied(module, item, kinds, diffs)
     except VirtunedError as exc:
-        _fail(module, exc, results)
+        _fail(module, exc, {name: result for name, result in results.items() if result is not None})
     summary = dict(
         changed=any(result['changed'] for result in results.values()),
         domains=results,
@@ -190,43 +236,50 @@ def _plan_one(plan, state):
         raise
 
 
-def _converge_one(module, change, kinds, diffs):
+def _settled(module, change, kinds, diffs):
+    """The result of a domain that is not written: unchanged, or predicted in check mode."""
     state = change.state
-    result = dict(change.report, changed=change.changed, live_changes=[])
-    if not change.changed:
-        after, live = state.before, state.live
-    elif module.check_mode:
-        after, live = change.after, (change.predicted_live() if state.running else None)
-    else:
-        result['live_changes'] = _plug_live(change, module.warn)
-        after = dx.parse(state.domain.inactive_xml())
-        live = dx.parse(state.domain.live_xml()) if state.running else None
-    if change.changed and module._diff:
-        diffs.append(_diff_entry(state.name, state.before_xml, dx.serialize(after)))
-    result['reboot_required'] = reboot_required(state.running, after, live, kinds)
-    result['devices'] = dx.abstract_devices(after, kinds)
-    if state.running:
+    after, live = state.before, state.live
+    if change.changed:
+        after = change.after
+        live = change.predicted_live() if state.running else None
+        if module._diff:
+            diffs.append(_diff_entry(state.name, state.before_xml, dx.serialize(after)))
+    return _result(change.report, change.changed, state.running, after, live, kinds, [])
+
+
+def _applied(module, item, kinds, diffs):
+    """The result of a domain whose new definition was defined: plug live, then read back."""
+    live_changes = _plug_live(item, module.warn) if item.running else []
+    after_xml = item.domain.inactive_xml()
+    if module._diff:
+        diffs.append(_diff_entry(item.name, item.before_xml, after_xml))
+    live = dx.parse(item.domain.live_xml()) if item.running else None
+    return _result(item.report, True, item.running, dx.parse(after_xml), live, kinds, live_changes)
+
+
+def _result(report, changed, running, after, live, kinds, live_changes):
+    result = dict(report, changed=changed, live_changes=live_changes,
+                  reboot_required=reboot_required(running, after, live, kinds),
+                  devices=dx.abstract_devices(after, kinds))
+    if running:
         result['live_devices'] = dx.abstract_devices(live, kinds)
     return result
 
 
 def _fail(module, exc, results):
-    """Fail the task, saying which domains were done before the failure and which were not touched."""
-    msg = exc.msg
-    if results:
-        pending = [name for name in module.params['name'] if name not in results]
-        msg += '; domains done before the failure: %s; not touched: %s' % (
-            ', '.join(results), ', '.join(pending) or 'none')
-    module.fail_json(msg=msg, changed=any(r.get('changed', False) for r in results.values()),
-                     domains=results, **_error_details(exc))
+    """Fail the task with what the error says, and the results of the domains settled before it."""
+    details = dict(_error_details(exc), **getattr(exc, 'details', {}))
+    changed = any(r.get('changed', False) for r in results.values()) or bool(details.get('kept_new_definition'))
+    module.fail_json(msg=exc.msg, changed=changed, domains=results, **details)
 
 
-def with_domains(module, run):
-    """Run run(hypervisor, names) over one connection; a VirtunedError fails the task."""
+def with_hypervisor(module, run):
+    """run(hypervisor) over one connection; a VirtunedError fails the task."""
     require_libraries(module)
     try:
         with _hypervisor.Hypervisor(module.params['uri']) as hypervisor:
-            return run(hypervisor, domain_names(module, hypervisor))
+            return run(hypervisor)
     except VirtunedError as exc:
         _fail(module, exc, {})
 
@@ -239,6 +292,6 @@ def _error_details(exc):
 
 def inspect(module, describe):
     """Run a read-only module: describe(state) -> dict for every domain; never changes anything."""
-    domains = with_domains(module, lambda hypervisor, names: {
-        name: describe(DomainState(hypervisor, name)) for name in names})
+    domains = with_hypervisor(module, lambda hypervisor: {
+        state.name: describe(state) for state in domain_states(module, hypervisor)})
     module.exit_json(changed=False, domains=domains)

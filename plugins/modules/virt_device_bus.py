@@ -181,7 +181,7 @@ def main():
         if params['recommended']:
             params, report = _recommend.bus_options(params, state.before)
             if not report['recommended']:
-                module.warn('domain %r: %s' % (state.name, report['recommended_message']))
+                module.warn("domain '%s': %s" % (state.name, report['recommended_message']))
         after = dx.clone(state.before)
         _buses.plan(after, params, state.capabilities())
         return _runner.Change(state, after, report=report)

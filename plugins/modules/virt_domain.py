@@ -146,7 +146,8 @@ def main():
                 results[name]['previous_xml'] = previous_xml
         return results, batch.errors
 
-    results, errors = _runner.with_domains(module, run)
+    results, errors = _runner.with_hypervisor(module, lambda hypervisor: run(
+        hypervisor, _runner.domain_names(module, hypervisor)[0]))
     changed = any(r['changed'] for r in results.values())
     if errors:
         module.fail_json(msg='; '.join(errors.values()), changed=changed, domains=results)

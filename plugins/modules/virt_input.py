@@ -36,20 +36,11 @@ options:
     choices: [usb, virtio]
   devices:
     description:
-      - Instead of O(pointer_model) and O(input_bus), the explicit devices.
+      - Instead of O(pointer_model) and O(input_bus), the explicit devices, each a dict with C(type)
+        (V(tablet), V(mouse) or V(keyboard)) and C(bus) (V(ps2), V(usb) or V(virtio)).
+      - V(ps2) only for a mouse or keyboard on x86 PC machines.
     type: list
-    elements: dict
-    suboptions:
-      type:
-        description: The device type.
-        type: str
-        required: true
-        choices: [tablet, mouse, keyboard]
-      bus:
-        description: The bus. V(ps2) only for a mouse or keyboard on x86 PC machines.
-        type: str
-        required: true
-        choices: [ps2, usb, virtio]
+    elements: raw
   state:
     description:
       - V(present) adds the resolved devices that are missing.
@@ -139,10 +130,7 @@ def main():
         argument_spec=_runner.common_argument_spec(
             pointer_model=dict(type='str', choices=list(_inputs.POINTER_MODELS)),
             input_bus=dict(type='str', choices=list(_inputs.INPUT_BUSES)),
-            devices=dict(type='list', elements='dict', options=dict(
-                type=dict(type='str', required=True, choices=list(_inputs.DEVICE_TYPES)),
-                bus=dict(type='str', required=True, choices=list(_inputs.DEVICE_BUSES)),
-            )),
+            devices=dict(type='list', elements='raw'),  # checked by _inputs.check_devices, which names what is wrong
             state=dict(type='str', default='present', choices=['present', 'absent']),
             exclusive=dict(type='bool', default=False),
         ),

@@ -77,8 +77,8 @@ def test_a_batch_shares_one_shutdown_timeout(scratch):
                                                 'force_off': True})
     elapsed = time.monotonic() - started
     assert [result['domains'][n]['actions'] for n in names] == [['forced off after 5 seconds']] * 3
-    # One wait for all three: well under two timeouts even with ansible-playbook's start-up.
-    assert elapsed < 10, elapsed
+    # One wait for all three: three waits in turn would take 15 s of timeouts alone.
+    assert elapsed < 14, elapsed
     assert not any(scratch.dom(n).isActive() for n in names)
 
 

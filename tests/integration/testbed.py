@@ -12,6 +12,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import uuid
 
 import libvirt
@@ -266,3 +268,25 @@ def changed_count(output):
 
 def failures(output):
     return [t for t in output['tasks'] if t['result'].get('failed') and not t['result'].get('ignore_errors')]
+
+
+def wait_for(condition, timeout=60, interval=0.01):
+    """Poll condition() until it is true; returns whether it became true in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def in_background(function, *args, **kwargs):
+    """Run function in a thread; returns a callable that waits for and returns its result."""
+    box = {}
+    thread = threading.Thread(target=lambda: box.setdefault('result', function(*args, **kwargs)), daemon=True)
+    thread.start()
+
+    def result(timeout=900):
+        thread.join(timeout)
+        return box.get('result')
+    return result

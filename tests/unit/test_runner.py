@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _runner
-from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import VirtunedError
+from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import NoSuchDomain, VirtunedError
 
 
 class RecordingDomain:
@@ -26,6 +26,12 @@ class RecordingDomain:
         if self.refuse_restore:
             raise VirtunedError('connection lost', domain=self.name)
         self.xml = xml_text
+
+    def is_running(self):
+        return False
+
+    def inactive_xml(self):
+        return self.xml
 
 
 class State:
@@ -48,7 +54,7 @@ def domains(*flags):
 
 def test_all_defined_when_libvirt_accepts_all():
     batch = domains({}, {}, {})
-    _runner._define_all([change_for(d) for d in batch])
+    _runner._define_all([_runner.Pending(change_for(d)) for d in batch])
     assert all('<rng' in d.xml for d in batch)
 
 
@@ -56,7 +62,7 @@ def test_a_refused_definition_restores_the_earlier_ones():
     batch = domains({}, {}, {'refuse_define': True}, {})
     originals = [d.xml for d in batch]
     with pytest.raises(VirtunedError) as raised:
-        _runner._define_all([change_for(d) for d in batch])
+        _runner._define_all([_runner.Pending(change_for(d)) for d in batch])
     assert [d.xml for d in batch] == originals
     assert "domain 'd2'" in raised.value.msg and 'restored: d0, d1' in raised.value.msg
 
@@ -64,6 +70,43 @@ def test_a_refused_definition_restores_the_earlier_ones():
 def test_a_restore_that_fails_names_the_domains_that_keep_the_change():
     batch = domains({}, {'refuse_restore': True}, {'refuse_define': True})
     with pytest.raises(VirtunedError) as raised:
-        _runner._define_all([change_for(d) for d in batch])
-    assert 'restored: d0' in raised.value.msg and 'keep their new definition: d1' in raised.value.msg
+        _runner._define_all([_runner.Pending(change_for(d)) for d in batch])
+    assert 'restored: d0' in raised.value.msg
+    assert 'keep their new definition (connection lost): d1' in raised.value.msg
+    assert raised.value.details == {'defined_then_restored': ['d0'], 'kept_new_definition': ['d1']}
     assert '<rng' in batch[1].xml and '<rng' not in batch[0].xml
+
+
+class Listing:
+    """Stands in for _hypervisor.Hypervisor: some domains listed, one gone by the time it is read."""
+
+    def __init__(self, listed, gone):
+        self.listed, self.gone = listed, gone
+
+    def domain_names(self):
+        return self.listed
+
+    def domain(self, name):
+        if name in self.gone or name not in self.listed:
+            raise NoSuchDomain('no such domain', domain=name)
+        return RecordingDomain(name, '<domain><name>%s</name><devices/></domain>' % name)
+
+
+class Params:
+    def __init__(self, names):
+        self.params = {'name': names}
+
+
+def test_patterns_expand_in_order_once_each():
+    names, matched = _runner.domain_names(Params(['web-*', 'db', 'web-2']), Listing(['db', 'web-1', 'web-2'], []))
+    assert names == ['web-1', 'web-2', 'db'] and matched == {'web-1'}
+
+
+def test_a_domain_gone_after_a_pattern_listed_it_is_left_out():
+    states = _runner.domain_states(Params(['web-*']), Listing(['web-1', 'web-2'], ['web-1']))
+    assert [state.name for state in states] == ['web-2']
+
+
+def test_a_named_domain_that_is_gone_is_an_error():
+    with pytest.raises(NoSuchDomain):
+        list(_runner.domain_states(Params(['web-*', 'web-1']), Listing(['web-1', 'web-2'], ['web-1'])))
