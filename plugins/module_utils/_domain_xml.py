@@ -32,16 +32,6 @@ PROPERTY_KEYS = (
     'hw_vif_model',
 )
 
-DISK_TARGET_PREFIX = {
-    'virtio': 'vd',
-    'scsi': 'sd',
-    'sata': 'sd',
-    'usb': 'sd',
-    'ide': 'hd',
-    'fdc': 'fd',
-    'xen': 'xvd',
-}
-
 POINTER_TYPES = ('tablet', 'mouse')
 INPUT_TYPES = POINTER_TYPES + ('keyboard',)
 
@@ -197,12 +187,6 @@ def device_bus(element):
     return element.get('bus')
 
 
-def device_type(element):
-    if element.tag == 'controller':
-        return element.get('type')
-    return element.get('type')
-
-
 def device_identity(element):
     """A key that names one device stably across reads of the same domain.
 
@@ -224,7 +208,7 @@ def device_identity(element):
         return (kind, element.get('type'), element.get('bus'))
     if alias:
         return ('alias', alias)
-    return (kind, device_type(element), device_model(element))
+    return (kind, element.get('type'), device_model(element))
 
 
 def abstract(element):
@@ -232,7 +216,7 @@ def abstract(element):
     kind = element.tag
     form = {
         'kind': kind,
-        'type': device_type(element),
+        'type': element.get('type'),
         'bus': device_bus(element),
         'model': device_model(element),
         'alias': device_alias(element),

@@ -152,9 +152,4 @@ FIVE_IDE_DISKS = ''.join("<disk type='file' device='cdrom'><target dev='sd%s' bu
 ])
 def test_refused_input_leaves_the_xml_byte_identical(scratch, machine, args, devices, fragments):
     names = [scratch.create(machine), scratch.create(machine, devices=devices)]
-    before = {name: scratch.inactive_xml(name) for name in names}
-    result = testbed.run_module('virt_device_bus', dict(args, name=names))
-    assert result.get('failed') is True, result
-    for fragment in fragments:
-        assert fragment in result['msg'], result['msg']
-    assert {name: scratch.inactive_xml(name) for name in names} == before
+    testbed.assert_refused(scratch, 'virt_device_bus', args, names, fragments)

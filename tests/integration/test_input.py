@@ -129,8 +129,4 @@ def test_refused_input_leaves_the_xml_byte_identical(scratch, args, option, valu
     usb_none = args.pop('_usb_none', False)
     devices = "<controller type='usb' model='none'/>" if usb_none else ''
     names = [scratch.create('q35', devices=devices), scratch.create('i440fx', devices=devices)]
-    before = {name: scratch.inactive_xml(name) for name in names}
-    result = testbed.run_module('virt_input', dict(args, name=names))
-    assert result.get('failed') is True, result
-    assert option in result['msg'] and value in result['msg'], result['msg']
-    assert {name: scratch.inactive_xml(name) for name in names} == before
+    testbed.assert_refused(scratch, 'virt_input', args, names, [option, value])

@@ -88,9 +88,4 @@ TABLET = "<input type='tablet' bus='usb'/>"
 ])
 def test_refused_input_leaves_the_xml_byte_identical(scratch, args, devices, fragments):
     names = [scratch.create('q35', devices=devices), scratch.create('i440fx', devices=devices)]
-    before = {name: scratch.inactive_xml(name) for name in names}
-    result = testbed.run_module('virt_usb_controller', dict(args, name=names))
-    assert result.get('failed') is True, result
-    for fragment in fragments:
-        assert fragment in result['msg'], result['msg']
-    assert {name: scratch.inactive_xml(name) for name in names} == before
+    testbed.assert_refused(scratch, 'virt_usb_controller', args, names, fragments)

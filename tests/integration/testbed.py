@@ -290,3 +290,15 @@ def in_background(function, *args, **kwargs):
         thread.join(timeout)
         return box.get('result')
     return result
+
+
+def assert_refused(scratch, module, args, names, fragments):
+    """The module refuses args for names with a message holding every fragment, and every domain's
+    persistent XML stays byte for byte as it was."""
+    before = {name: scratch.inactive_xml(name) for name in names}
+    result = run_module(module, dict(args, name=names))
+    assert result.get('failed') is True, result
+    for fragment in fragments:
+        assert fragment in result['msg'], (fragment, result['msg'][:2000])
+    assert {name: scratch.inactive_xml(name) for name in names} == before
+    return result
