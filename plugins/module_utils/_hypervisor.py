@@ -130,7 +130,9 @@ class Domain:
         try:
             return function(*args)
         except libvirt.libvirtError as exc:
-            raise VirtunedError('%s failed: %s' % (what, _reason(exc)), domain=self.name)
+            # The domain can be undefined by another client between the lookup and this call.
+            error = NoSuchDomain if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN else VirtunedError
+            raise error('%s failed: %s' % (what, _reason(exc)), domain=self.name)
 
     def is_running(self):
         return bool(self._call('reading the state', self.handle.isActive))
