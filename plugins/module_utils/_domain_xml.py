@@ -15,6 +15,7 @@ try:
 except ImportError:  # pragma: no cover - reported by the modules through missing_required_lib
     etree = None
 
+from ansible_collections.virtuned.libvirt.plugins.module_utils._device_tables import VIRTIO_FLAVOURS
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import VirtunedError
 
 METADATA_NS = 'https://virtuned.dev/xmlns/libvirt/1'
@@ -151,8 +152,6 @@ def device_model(element):
     model = element.find('model')
     if model is not None and element.tag in ('interface', 'video', 'filesystem'):
         return model.get('type')
-    if element.tag == 'input':
-        return element.get('model')
     return None
 
 
@@ -373,7 +372,7 @@ def effective_properties(root):
         'hw_video_model': first(primary or videos, device_model),
         'hw_vif_model': first(find_devices(root, 'interface'), device_model),
     }
-    if properties['hw_vif_model'] in ('virtio-transitional', 'virtio-non-transitional'):
+    if properties['hw_vif_model'] in VIRTIO_FLAVOURS:
         properties['hw_vif_model'] = 'virtio'  # the flavour is virtio_model's business, not the NIC model's
     properties.update(input_properties(root))
     return {key: properties[key] for key in PROPERTY_KEYS}
