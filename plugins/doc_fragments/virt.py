@@ -47,5 +47,10 @@ attributes:
 notes:
   - The persistent XML is read again right before it is defined; if another client changed it since it
     was planned, the module fails for that domain and writes nothing.
-  - New definitions are defined with libvirt's schema validation.
+  - Before anything is written, and in check mode alike, every planned definition is checked by libvirt's
+    domain schema and by the hypervisor's own QEMU driver (C(virConnectDomainXMLToNative), which runs
+    libvirt's define-time validation and builds the QEMU command line against the emulator's capabilities,
+    without defining anything). A refusal fails the task naming the domain, the options and libvirt's reason.
+  - What only QEMU itself refuses when the domain starts cannot be seen that way; the values known to fail
+    at start with this QEMU are refused up front or not offered.
 '''

@@ -15,7 +15,8 @@ from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import In
 
 DISK_OPTIONS = (('disk_bus', 'disk'), ('cdrom_bus', 'cdrom'), ('floppy_bus', 'floppy'))
 OPTIONS = ('disk_bus', 'cdrom_bus', 'floppy_bus', 'video_model', 'vif_model', 'scsi_model', 'virtio_model')
-KINDS = ('disk', 'interface', 'video', 'controller', 'rng', 'memballoon', 'input', 'vsock')
+KINDS = ('disk', 'interface', 'video', 'controller', 'rng', 'memballoon', 'input', 'vsock', 'filesystem',
+         'hostdev')
 
 VIRTIO_FLAVOUR = {'virtio': 'virtio', 'transitional': 'virtio-transitional',
                   'non-transitional': 'virtio-non-transitional'}
@@ -103,13 +104,19 @@ def _check_bus_capacity(params, root, capabilities):
 
 
 def plan(root, params, capabilities):
-    """Edit root so that its buses and models match params, and stash the effective values."""
+    """Edit root so that its buses and models match params, and stash the effective values.
+
+    Returns what the moved devices lost because their new bus cannot carry it: a list of
+    {device, element, reason}.
+    """
     validate(params, root, capabilities)
+    dropped = []
     if params.get('pin'):
         dx.stash_properties(root, dx.effective_properties(root))
     for option, device in DISK_OPTIONS:
         if params.get(option):
-            move_disks(root, device, params[option], params.get('scsi_model'))
+            dropped += move_disks(root, device, params[option], params.get('scsi_model'), option=option,
+                                  allowed=allowed_values(option, root, capabilities))
     if params.get('video_model'):
         set_video_model(root, params['video_model'])
     if params.get('vif_model'):
@@ -118,8 +125,10 @@ def plan(root, params, capabilities):
         set_scsi_model(root, params['scsi_model'])
     if params.get('virtio_model'):
         set_virtio_model(root, VIRTIO_FLAVOUR[params['virtio_model']])
+    _check_lun0_only_controllers(root, params)
     if params.get('pin') or any(params.get(option) for option in OPTIONS):
         dx.stash_properties(root, dx.effective_properties(root))
+    return dropped
 
 
 # --- disks -----------------------------------------------------------------------------
@@ -135,36 +144,141 @@ def target_name(prefix, number):
     return prefix + letters
 
 
-def _free_target(prefix, used):
+def drive_address(bus, name):
+    """The drive address libvirt gives a disk named name on bus when it has none, or None
+    for buses without drive addresses (virDomainDiskDefAssignAddress, narrow SCSI as QEMU's)."""
+    units = tables.DRIVE_UNITS_PER_CONTROLLER.get(bus)
+    index = target_index(name)
+    if units is None or index is None:
+        return None
+    per_bus = tables.DRIVE_UNITS_PER_BUS.get(bus, units)
+    return (bus, index // units, (index % units) // per_bus, 0, index % per_bus)
+
+
+def target_index(name):
+    """virDiskNameToIndex: vda -> 0, sdb -> 1, hdaa -> 26; None for a name it cannot read."""
+    for prefix in sorted(set(tables.TARGET_PREFIX.values()), key=len, reverse=True):
+        letters = (name or '')[len(prefix):]
+        if name and name.startswith(prefix) and letters.isascii() and letters.isalpha() and letters.islower():
+            index = 0
+            for letter in letters:
+                index = index * 26 + (ord(letter) - ord('a') + 1)
+            return index - 1
+    return None
+
+
+def _drive_addresses_in_use(root, bus, leaving):
+    """The drive addresses on bus of the disks that keep theirs, and of SCSI host devices."""
+    used = set()
+    holders = [d for d in dx.disks(root) if d not in leaving and dx.disk_bus(d) == bus]
+    if bus == 'scsi':
+        holders += [h for h in dx.find_devices(root, 'hostdev', type='scsi')]
+    for element in holders:
+        address = element.find("address[@type='drive']")
+        if address is not None:
+            used.add((bus,) + tuple(int(address.get(key, '0')) for key in ('controller', 'bus', 'target', 'unit')))
+        elif element.tag == 'disk':
+            used.add(drive_address(bus, dx.disk_target(element)))
+    return used
+
+
+def _free_target(bus, used_names, used_addresses):
+    prefix = tables.TARGET_PREFIX[bus]
     number = 0
-    while target_name(prefix, number) in used:
+    while True:
+        name = target_name(prefix, number)
+        if name not in used_names and drive_address(bus, name) not in used_addresses:
+            return name
         number += 1
-    return target_name(prefix, number)
 
 
-def move_disks(root, device, bus, scsi_model=None):
+def _refuse_disks_the_bus_cannot_take(moving, bus, option, allowed):
+    readonly = [dx.disk_target(d) for d in moving
+                if d.get('device', 'disk') == 'disk' and d.find('readonly') is not None]
+    if readonly and bus in tables.READONLY_DISK_BUSES_REFUSED:
+        raise InvalidOption(option, bus, [b for b in allowed if b not in tables.READONLY_DISK_BUSES_REFUSED],
+                            reason='libvirt takes no readonly %s disk, and %s %s readonly'
+                                   % (bus, ', '.join(readonly), 'is' if len(readonly) == 1 else 'are'))
+    vhostuser = [dx.disk_target(d) for d in moving if d.get('type') == 'vhostuser']
+    if vhostuser and bus not in tables.VHOSTUSER_DISK_BUSES:
+        raise InvalidOption(option, bus, list(tables.VHOSTUSER_DISK_BUSES),
+                            reason='a vhost-user disk is a virtio device only: %s' % ', '.join(vhostuser))
+
+
+def _drop_what_the_bus_cannot_carry(disk, bus, label):
+    """Remove what only other buses carry (tables.DISK_BUS_ONLY); returns what went."""
+    dropped = []
+    for path, (buses, reason) in tables.DISK_BUS_ONLY.items():
+        if bus in buses:
+            continue
+        tag, _sep, attribute = path.partition('@')
+        for element in disk.findall(tag):
+            if attribute and attribute in element.attrib:
+                del element.attrib[attribute]
+            elif not attribute:
+                disk.remove(element)
+            else:
+                continue
+            dropped.append({'device': label, 'element': '<%s>' % tag + (' %s=' % attribute if attribute else ''),
+                            'reason': reason})
+    return dropped
+
+
+def move_disks(root, device, bus, scsi_model=None, option='disk_bus', allowed=()):
+    """Move every disk of this device type to bus; returns what they lost (see plan)."""
     moving = [disk for disk in dx.disks(root, device) if dx.disk_bus(disk) != bus]
     if not moving:
-        return
-    used = {dx.disk_target(disk) for disk in dx.disks(root) if disk not in moving}
+        return []
+    _refuse_disks_the_bus_cannot_take(moving, bus, option, allowed)
+    used_names = {dx.disk_target(disk) for disk in dx.disks(root) if disk not in moving}
+    used_addresses = _drive_addresses_in_use(root, bus, moving)
+    dropped = []
     for disk in moving:
         target = disk.find('target')
-        name = _free_target(tables.TARGET_PREFIX[bus], used)
-        used.add(name)
+        old_name = target.get('dev')
+        name = _free_target(bus, used_names, used_addresses)
+        used_names.add(name)
         target.set('dev', name)
         target.set('bus', bus)
-        if bus not in ('usb', 'scsi'):
-            target.attrib.pop('removable', None)
         if bus != 'virtio':
             disk.attrib.pop('model', None)
-            driver = disk.find('driver')
-            for attribute in tables.VIRTIO_ONLY_DISK_DRIVER_ATTRIBUTES:
-                if driver is not None:
-                    driver.attrib.pop(attribute, None)
+        dropped += _drop_what_the_bus_cannot_carry(disk, bus, '%s %s (now %s)' % (device, old_name, name))
         dx.remove_address(disk)
     if bus == 'scsi' and not dx.find_devices(root, 'controller', type='scsi'):
         controller = {'type': 'scsi', 'index': 0, 'model': scsi_model or 'virtio-scsi'}
         dx.append_device(root, dx.new_element('controller', controller))
+    return dropped
+
+
+def _check_lun0_only_controllers(root, params):
+    """Refuse a plan that puts a disk on a LUN other than 0 of a controller QEMU serves LUN 0 of only."""
+    options = [o for o in ('scsi_model',) + tuple(o for o, _d in DISK_OPTIONS)
+               if params.get(o) in tables.SCSI_MODELS_LUN0_ONLY or params.get(o) == 'scsi']
+    if not options:
+        return  # a domain that had this before keeps it: this run did not ask for it
+    for controller in dx.find_devices(root, 'controller', type='scsi'):
+        if controller.get('model') not in tables.SCSI_MODELS_LUN0_ONLY:
+            continue
+        index = int(controller.get('index', '0'))
+        crowded = []
+        for element in dx.disks(root) + dx.find_devices(root, 'hostdev', type='scsi'):
+            if element.tag == 'disk' and dx.disk_bus(element) != 'scsi':
+                continue
+            address = element.find("address[@type='drive']")
+            if address is not None:
+                where = (int(address.get('controller', '0')), int(address.get('unit', '0')))
+            else:
+                derived = drive_address('scsi', dx.disk_target(element))
+                where = (derived[1], derived[4]) if derived else (0, 0)
+            if where[0] == index and where[1] != 0:
+                crowded.append(dx.disk_target(element) if element.tag == 'disk' else 'a SCSI hostdev')
+        if crowded:
+            option = options[0]
+            models = [m for m in tables.SCSI_MODELS if m not in tables.SCSI_MODELS_LUN0_ONLY]
+            raise InvalidOption(option, params.get(option),
+                                models if option == 'scsi_model' else ['scsi with scsi_model %s' % '|'.join(models)],
+                                reason="QEMU's %s serves LUN 0 only, and %s would sit on another LUN of "
+                                       "controller %d" % (controller.get('model'), ', '.join(crowded), index))
 
 
 # --- video, NIC and SCSI controller models ---------------------------------------------
@@ -210,8 +324,8 @@ def set_video_model(root, model):
 
 def set_vif_model(root, model):
     for interface in dx.find_devices(root, 'interface'):
-        if interface.get('type') == 'hostdev':
-            continue  # an SR-IOV VF has no emulated model
+        if interface.get('type') in tables.NICS_WITHOUT_EMULATED_MODEL:
+            continue
         element = _model_element(interface)
         if _same_family(element.get('type'), model):
             continue
@@ -237,20 +351,31 @@ def set_scsi_model(root, model):
 
 
 def _virtio_devices(root):
-    """(element, attribute holder, attribute name, plain name) for every virtio device with a model."""
+    """(element, attribute holder, attribute name, plain name) for every device that takes a virtio
+    flavour: the kinds libvirt's "Virtio transitional devices" documentation lists (disk, interface,
+    filesystem, rng, memballoon, vsock, SCSI and virtio-serial controllers, vhost-scsi host devices).
+
+    Input devices are left out: virtio-input exists in virtio 1.0 only and libvirt refuses both
+    flavours on every input type. Devices on virtio-mmio or CCW addresses have no PCI flavour.
+    """
     found = []
     for element in dx.devices(root):
+        address = element.find('address')
+        if address is not None and address.get('type') not in (None, 'pci'):
+            continue
         kind = element.tag
+        model = element.find('model')
         if kind == 'disk' and dx.disk_bus(element) == 'virtio':
             found.append((element, element, 'model', None))
-        elif kind == 'input' and element.get('bus') == 'virtio':
-            found.append((element, element, 'model', None))
-        elif kind == 'interface' and (element.find('model') is not None
-                                      and element.find('model').get('type') in tables.VIRTIO_FLAVOURS):
-            found.append((element, element.find('model'), 'type', 'virtio'))
+        elif kind == 'interface' and model is not None and model.get('type') in tables.VIRTIO_FLAVOURS:
+            found.append((element, model, 'type', 'virtio'))
         elif kind in ('rng', 'memballoon') and element.get('model') in tables.VIRTIO_FLAVOURS:
             found.append((element, element, 'model', 'virtio'))
         elif kind == 'vsock':
+            found.append((element, element, 'model', None))
+        elif kind == 'filesystem' and _is_9p(element):
+            found.append((element, element, 'model', None))
+        elif kind == 'hostdev' and element.get('type') == 'scsi_host':
             found.append((element, element, 'model', None))
         elif kind == 'controller' and element.get('type') == 'scsi' and (
                 element.get('model') in ('virtio-scsi',) + tables.VIRTIO_FLAVOURS):
@@ -258,6 +383,13 @@ def _virtio_devices(root):
         elif kind == 'controller' and element.get('type') == 'virtio-serial':
             found.append((element, element, 'model', None))
     return found
+
+
+def _is_9p(filesystem):
+    """virtio-9p has flavours; virtiofs (vhost-user-fs) has none in QEMU."""
+    driver = filesystem.find('driver')
+    return filesystem.get('type', 'mount') == 'mount' and (driver is None or driver.get('type') in (None, 'path',
+                                                                                                    'handle'))
 
 
 def set_virtio_model(root, flavour):

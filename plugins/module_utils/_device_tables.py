@@ -37,10 +37,18 @@ VIF_MODELS = (
     'pcnet', 'rtl8139', 'tulip', 'vmxnet3',
 )
 
+# Interfaces vif_model leaves alone: an SR-IOV VF has no emulated model, and libvirt requires virtio on
+# vhost-user ("vhostuser requires the virtio-net* frontend").
+NICS_WITHOUT_EMULATED_MODEL = ('hostdev', 'vhostuser')
+
 # <controller type='scsi' model=…> that QEMU for x86 has (lsilogic = lsi53c895a, lsisas1068 =
-# mptsas1068, lsisas1078 = megasas, vmpvscsi = pvscsi); buslogic, ibmvscsi and ncr53c90 are not there.
+# mptsas1068, lsisas1078 = megasas, vmpvscsi = pvscsi); buslogic, ibmvscsi and ncr53c90 are not there,
+# and dc390 defines but QEMU 7.2 refuses to start it ("'dc-390' is not a valid device model name").
 SCSI_MODELS = ('virtio-scsi', 'virtio-transitional', 'virtio-non-transitional', 'lsilogic', 'lsisas1068',
-               'lsisas1078', 'vmpvscsi', 'am53c974', 'dc390')
+               'lsisas1078', 'vmpvscsi', 'am53c974')
+# QEMU's pvscsi serves LUN 0 of each target only; libvirt puts a disk's drive unit in the LUN, so a
+# second disk on one vmpvscsi controller fails at start ("bad scsi device lun: 1", QEMU 7.2).
+SCSI_MODELS_LUN0_ONLY = ('vmpvscsi',)
 
 DEFAULT_VIDEO_MODELS = ('vga', 'cirrus', 'vmvga', 'qxl', 'virtio', 'none', 'bochs', 'ramfb')
 
@@ -48,9 +56,36 @@ DEFAULT_VIDEO_MODELS = ('vga', 'cirrus', 'vmvga', 'qxl', 'virtio', 'none', 'boch
 VIRTIO_MODELS = ('virtio', 'transitional', 'non-transitional')
 VIRTIO_FLAVOURS = ('virtio', 'virtio-transitional', 'virtio-non-transitional')
 
-# Driver attributes that only virtio-blk / virtio-net take; dropped when a device leaves virtio.
-VIRTIO_ONLY_DISK_DRIVER_ATTRIBUTES = ('queues', 'queue_size', 'iothread', 'ioeventfd', 'event_idx',
-                                      'packed', 'page_per_vq', 'ats', 'iommu')
+# What only some disk buses carry: a disk moved to another bus loses it (and the result says so).
+# 'element' or 'element@attribute' -> (the buses that carry it, libvirt 9.0's refusal elsewhere).
+DISK_BUS_ONLY = {
+    'wwn': (('ide', 'scsi'), 'Only ide and scsi disk support wwn'),
+    'vendor': (('scsi',), 'Only scsi disk supports vendor and product'),
+    'product': (('scsi',), 'Only scsi disk supports vendor and product'),
+    'target@rotation_rate': (('scsi', 'ide', 'sata'), 'rotation rate is only valid for SCSI/IDE/SATA bus'),
+    'target@removable': (('usb',), 'removable is only valid for usb disks'),
+    'geometry@trans': (('ide',), "CHS translation mode can only be set for 'ide' bus"),
+    'geometry': (('virtio', 'scsi', 'sata', 'ide', 'fdc', 'xen'), "CHS geometry can not be set for 'usb' bus"),
+    # virtio-blk's own tuning (formatdomain, disk <driver>): meaningless, and refused, on other buses.
+    'driver@queues': (('virtio',), 'virtio-blk tuning'),
+    'driver@queue_size': (('virtio',), 'virtio-blk tuning'),
+    'driver@iothread': (('virtio', 'scsi'), 'iothreads are for virtio-blk and virtio-scsi'),
+    'driver@ioeventfd': (('virtio',), 'virtio tuning'),
+    'driver@event_idx': (('virtio',), 'virtio tuning'),
+    'driver@packed': (('virtio',), 'virtio tuning'),
+    'driver@page_per_vq': (('virtio',), 'virtio tuning'),
+    'driver@ats': (('virtio',), 'virtio tuning'),
+    'driver@iommu': (('virtio',), 'virtio tuning'),
+}
+
+# Disks that some buses cannot take at all: refused, naming the disk (libvirt 9.0 qemu_validate.c).
+READONLY_DISK_BUSES_REFUSED = ('ide', 'sata')  # "readonly sata disks are not supported"
+VHOSTUSER_DISK_BUSES = ('virtio',)  # vhost-user-blk is a virtio device only
+
+# How libvirt derives a disk's drive address from its name when it has none
+# (virDomainDiskDefAssignAddress): units per controller, and per bus for IDE's two buses.
+DRIVE_UNITS_PER_CONTROLLER = {'scsi': 7, 'sata': 6, 'ide': 4, 'fdc': 2}
+DRIVE_UNITS_PER_BUS = {'ide': 2}
 
 # Video attributes whose meaning (and valid range) belongs to one model.
 MODEL_SPECIFIC_VIDEO_ATTRIBUTES = ('vram', 'vram64', 'ram', 'vgamem')

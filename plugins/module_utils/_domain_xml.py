@@ -9,6 +9,7 @@ Pure lxml, no libvirt: everything here is unit-tested without a hypervisor.
 from __future__ import annotations
 
 import copy
+import re
 
 try:
     from lxml import etree
@@ -82,6 +83,25 @@ def normalized(root):
         if element.tail is not None and not element.tail.strip():
             element.tail = None
     return etree.tostring(tree, method='c14n')
+
+
+_SCHEMAS = {}
+
+
+def schema(path):
+    """A RelaxNG schema (libvirt's domain.rng), compiled once a process."""
+    if path not in _SCHEMAS:
+        _SCHEMAS[path] = etree.RelaxNG(etree.parse(path, _parser()))
+    return _SCHEMAS[path]
+
+
+def schema_errors(relaxng, root, most=3):
+    """The schema's complaints about root, as one line; empty when it is valid."""
+    if relaxng.validate(root):
+        return ''
+    # The element path without positions: the same complaint reads the same before and after an edit.
+    errors = ['%s at %s' % (error.message, re.sub(r'\[\d+\]', '', error.path or '?')) for error in relaxng.error_log]
+    return '; '.join(errors[:most])
 
 
 def same_document(left, right):
@@ -186,13 +206,7 @@ def device_bus(element):
     return element.get('bus')
 
 
-def device_identity(element):
-    """A key that names one device stably across reads of the same domain.
-
-    A user alias wins; otherwise the attributes libvirt itself keys the device on: the
-    disk's target, the interface's MAC, the controller's type and index, the input's
-    type and bus. Other devices are named by kind and model.
-    """
+def _natural_key(element):
     alias = device_alias(element)
     if alias and alias.startswith('ua-'):
         return ('alias', alias)
@@ -202,12 +216,32 @@ def device_identity(element):
     if kind == 'interface':
         return (kind, (interface_mac(element) or '').lower())
     if kind == 'controller':
-        return (kind, element.get('type'), element.get('index'))
+        # A USB 2 set's ehci master and its uhci companions share one index.
+        return (kind, element.get('type'), element.get('index'), element.get('model'))
     if kind == 'input':
         return (kind, element.get('type'), element.get('bus'))
     if alias:
         return ('alias', alias)
     return (kind, element.get('type'), device_model(element))
+
+
+def device_identity(element):
+    """A key that names one device stably across reads of the same domain, unique in it.
+
+    A user alias wins; otherwise the attributes libvirt itself keys the device on: the
+    disk's target, the interface's MAC, the controller's type, index and model, the input's
+    type and bus; other devices by kind, type and model. Devices that share all of that (two
+    video heads, two identical inputs or redirdevs) are told apart by their order: the second
+    one's key ends in 1, the third's in 2.
+    """
+    key = _natural_key(element)
+    if key[0] == 'alias':
+        return key
+    parent = element.getparent()
+    siblings = list(parent) if parent is not None else [element]
+    twins = sum(1 for other in siblings[:siblings.index(element)]
+                if isinstance(other.tag, str) and other.tag == element.tag and _natural_key(other) == key)
+    return key + (twins,) if twins else key
 
 
 def abstract(element):

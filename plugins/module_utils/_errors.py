@@ -20,6 +20,17 @@ class VirtunedError(Exception):
         return self.args[0]
 
 
+LONGEST_VALUE = 80
+
+
+def shown(value):
+    """A value as a message quotes it: cut after LONGEST_VALUE characters, with its length."""
+    text = repr(value)
+    if len(text) <= LONGEST_VALUE:
+        return text
+    return '%s... (%d characters)' % (text[:LONGEST_VALUE], len(text))
+
+
 class InvalidOption(VirtunedError):
     """A refused input: names the option, the value and what is allowed."""
 
@@ -27,7 +38,7 @@ class InvalidOption(VirtunedError):
         self.option = option
         self.value = value
         self.allowed = list(allowed) if allowed is not None else None
-        text = 'option %s: value %r is not allowed' % (option, value)
+        text = 'option %s: value %s is not allowed' % (option, shown(value))
         if reason:
             text += ' (%s)' % reason
         if self.allowed is not None:
@@ -41,3 +52,13 @@ class NoSuchDomain(VirtunedError):
 
 class ConcurrentChange(VirtunedError):
     """Another client redefined the domain between planning and applying."""
+
+
+class RefusedByLibvirt(InvalidOption):
+    """libvirt's schema or QEMU driver refuses the definition that the options would produce."""
+
+    def __init__(self, requested, reason, domain=None):
+        option = ', '.join(requested) or 'name'
+        value = next(iter(requested.values())) if len(requested) == 1 else requested
+        super().__init__(option, value, reason='libvirt refuses the definition this would give: %s' % reason,
+                         domain=domain)

@@ -15,6 +15,7 @@ import hashlib
 import os
 import tempfile
 import traceback
+from urllib.parse import urlparse
 
 try:
     import libvirt
@@ -25,7 +26,8 @@ else:
     LIBVIRT_IMPORT_ERROR = None
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
-from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import ConcurrentChange, NoSuchDomain, VirtunedError
+from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import (
+    ConcurrentChange, NoSuchDomain, RefusedByLibvirt, VirtunedError)
 
 
 def _lock_directory():
@@ -55,6 +57,10 @@ def writer_lock(uri, name):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# The domain schema that the installed libvirt (package libvirt0 on Debian) ships.
+DOMAIN_SCHEMA = '/usr/share/libvirt/schemas/domain.rng'
+
+
 def _quiet(_context, _error):
     # libvirt prints every error to stderr by default; ours are raised and reported instead.
     return None
@@ -67,9 +73,11 @@ def _reason(exc):
 class Hypervisor:
     """One connection, used for every domain of a module call."""
 
-    def __init__(self, uri):
+    def __init__(self, uri, schema_path=DOMAIN_SCHEMA):
         self.uri = uri
         self._capabilities = {}
+        self._schema_path = schema_path
+        self._schema = None
         libvirt.registerErrorHandler(_quiet, None)
         try:
             self.conn = libvirt.open(uri)
@@ -102,6 +110,62 @@ class Hypervisor:
             if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
                 raise NoSuchDomain('no such domain on %s' % self.uri, domain=name)
             raise VirtunedError(_reason(exc), domain=name)
+
+    def schema(self):
+        """libvirt's domain schema, when the one installed here is the daemon's own: a local URI
+        and a daemon of the same libvirt version. None otherwise (remote URI, other version, no
+        schema file): definitions are then validated by libvirtd itself when they are defined."""
+        if self._schema is None:
+            self._schema = False
+            local = not urlparse(self.uri).hostname
+            if local and os.path.exists(self._schema_path):
+                try:
+                    same_version = self.conn.getLibVersion() == libvirt.getVersion()
+                except libvirt.libvirtError:
+                    same_version = False
+                if same_version:
+                    self._schema = dx.schema(self._schema_path)
+        return self._schema or None
+
+    def refusal(self, xml_text):
+        """Why libvirt would refuse xml_text as a persistent definition, or None when it takes it.
+
+        Asks libvirt's domain schema and the daemon's own QEMU driver, which parses the XML, runs
+        its define-time validation and builds the QEMU command line against the emulator's real
+        capabilities, without defining or starting anything.
+        """
+        schema = self.schema()
+        if schema is not None:
+            errors = dx.schema_errors(schema, dx.parse(xml_text))
+            if errors:
+                return "libvirt's domain schema: %s" % errors
+        if self.conn.getType() != 'QEMU':
+            return None  # the pre-flight below belongs to the QEMU driver
+        try:
+            self.conn.domainXMLToNative('qemu-argv', xml_text, 0)
+        except libvirt.libvirtError as exc:
+            return "libvirt's QEMU driver: %s" % _reason(exc)
+        return None
+
+    def preflight(self, name, xml_text, current_xml, requested):
+        """Refuse (RefusedByLibvirt, naming the requested options) a definition libvirt would not take.
+
+        Runs in check mode as in real runs, so check mode predicts a refusal as it predicts a
+        change. When libvirt refuses the domain's current definition for the same reason (a host
+        device or an emulator this host lacks), the change cannot be judged here: the returned
+        warning says so and libvirt's define decides.
+        """
+        reason = self.refusal(xml_text)
+        if reason is None:
+            return None
+        if current_xml is not None and self.refusal(current_xml) == reason:
+            return ("domain '%s': libvirt refuses the current definition as well, so the change could not be "
+                    "checked before writing: %s" % (name, reason))
+        raise RefusedByLibvirt(requested, reason, domain=name)
+
+    def define_flags(self):
+        """Validate at define time only when the schema could not be asked here."""
+        return 0 if self.schema() is not None else libvirt.VIR_DOMAIN_DEFINE_VALIDATE
 
     def capabilities(self, root):
         """The host's domain capabilities for this domain's emulator, arch, machine and virt type."""
@@ -153,7 +217,7 @@ class Domain:
                                        'redefined the domain); nothing was written, run again',
                                        domain=self.name)
             self._call('defining the new XML', self.hypervisor.conn.defineXMLFlags, xml_text,
-                       libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
+                       self.hypervisor.define_flags())
 
     def restore(self, xml_text):
         """Put back a definition this run replaced (libvirt's own earlier output)."""
@@ -224,7 +288,7 @@ class Lifecycle:
     def define(self, xml_text):
         with writer_lock(self.hypervisor.uri, self.name):
             self._call('defining the domain', self.hypervisor.conn.defineXMLFlags, xml_text,
-                       libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
+                       self.hypervisor.define_flags())
 
     def start(self):
         self._call('starting', self._handle().create)

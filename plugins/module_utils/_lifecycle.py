@@ -40,6 +40,7 @@ class Batch:
         self.results = {}
         self.previous_xml = {}
         self.errors = {}
+        self.warnings = []
 
     def run(self, names):
         domains = {name: Lifecycle(self.hypervisor, name) for name in names}
@@ -88,6 +89,7 @@ class Batch:
             differs = (previous_xml is not None and self.params['redefine']
                        and not dx.same_document(dx.parse(previous_xml), wanted))
             if previous_xml is None or differs:
+                self.warnings.append(self.hypervisor.preflight(name, xml_text, previous_xml, {'xml': xml_text}))
                 self._act(life, 'defined', life.define, xml_text)
                 if previous_state == 'undefined':
                     result['_current'] = result['state'] = 'shutoff'

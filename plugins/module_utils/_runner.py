@@ -15,7 +15,8 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _hypervisor
-from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption, NoSuchDomain, VirtunedError
+from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import (
+    InvalidOption, NoSuchDomain, VirtunedError)
 
 
 def common_argument_spec(**extra):
@@ -93,6 +94,7 @@ class Change:
         self.after = after
         self.report = report or {}
         self.changed = not dx.same_document(state.before, after)
+        self.after_xml = dx.serialize(after) if self.changed else state.before_xml
         self.attach = list(attach) if state.running else []
         self.detach = list(detach) if state.running else []
 
@@ -116,7 +118,7 @@ class Pending:
         state = change.state
         self.name, self.domain, self.running = state.name, state.domain, state.running
         self.before_xml = state.before_xml
-        self.after_xml = dx.serialize(change.after)
+        self.after_xml = change.after_xml
         self.report = change.report
         self.detach = [(dx.device_xml(device), dx.abstract(device)) for device in change.detach]
         self.attach = [(dx.device_xml(device), dx.abstract(device)) for device in change.attach]
@@ -196,6 +198,13 @@ def _diff_entry(name, before_xml, after_xml):
     }
 
 
+def requested(module):
+    """The options this task set (beyond the connection and the names), for messages."""
+    return {option: value for option, value in module.params.items()
+            if option not in ('uri', 'name') and value is not None
+            and value != module.argument_spec.get(option, {}).get('default')}
+
+
 def converge(module, plan, kinds):
     """Run a changing module: plan(state) -> Change for every domain, then define them all.
 
@@ -208,6 +217,10 @@ def converge(module, plan, kinds):
         with _hypervisor.Hypervisor(module.params['uri']) as hypervisor:
             for state in domain_states(module, hypervisor):
                 change = _plan_one(plan, state)
+                if change.changed:
+                    warning = hypervisor.preflight(state.name, change.after_xml, state.before_xml, requested(module))
+                    if warning:
+                        module.warn(warning)
                 if change.changed and not module.check_mode:
                     pending.append(Pending(change))
                     results[state.name] = None  # keeps the order of the names
@@ -244,16 +257,17 @@ def _settled(module, change, kinds, diffs):
         after = change.after
         live = change.predicted_live() if state.running else None
         if module._diff:
-            diffs.append(_diff_entry(state.name, state.before_xml, dx.serialize(after)))
+            diffs.append(_diff_entry(state.name, state.before_xml, change.after_xml))
     return _result(change.report, change.changed, state.running, after, live, kinds, [])
 
 
 def _applied(module, item, kinds, diffs):
     """The result of a domain whose new definition was defined: plug live, then read back."""
     live_changes = _plug_live(item, module.warn) if item.running else []
-    after_xml = item.domain.inactive_xml()
     if module._diff:
-        diffs.append(_diff_entry(item.name, item.before_xml, after_xml))
+        # The planned definition, as check mode shows it: the diff is the change this module made.
+        diffs.append(_diff_entry(item.name, item.before_xml, item.after_xml))
+    after_xml = item.domain.inactive_xml()
     live = dx.parse(item.domain.live_xml()) if item.running else None
     return _result(item.report, True, item.running, dx.parse(after_xml), live, kinds, live_changes)
 

@@ -14,6 +14,9 @@ description:
     and the virtio flavour (transitional or not) of stopped or running domains, without a rebuild.
   - Every value is checked against the host's domain capabilities for each domain's emulator, architecture,
     machine type and virt type (for instance V(ide) on q35 is refused) before anything is written.
+  - A disk moved to another bus loses what that bus cannot carry (listed in RV(domains.dropped)); a readonly
+    disk is not moved to SATA or IDE and a vhost-user disk stays on virtio (both refused, naming the disks).
+    New target names avoid every drive address in use, SCSI host devices' included.
   - Whenever it applies values (or O(pin=true)), the effective C(hw_disk_bus), C(hw_cdrom_bus),
     C(hw_floppy_bus), C(hw_input_bus), C(hw_pointer_model), C(hw_video_model) and C(hw_vif_model) are
     stashed in the domain's metadata (namespace C(https://virtuned.dev/xmlns/libvirt/1)), where
@@ -55,8 +58,10 @@ options:
     type: str
   virtio_model:
     description:
-      - The flavour of every virtio device that has a model (disk, interface, rng, memballoon, input, SCSI
-        and serial controllers, vsock).
+      - The flavour of every device that has one (virtio disks, interfaces, rng, memballoon, 9p filesystems,
+        vsock, vhost-scsi host devices, SCSI and virtio-serial controllers).
+      - Virtio input devices and video keep plain V(virtio): they exist in virtio 1.0 only, and libvirt refuses
+        a flavour on them.
       - V(transitional) devices work with legacy guests (RHEL 6) and only in conventional PCI slots; on q35
         libvirt re-places them behind a pcie-to-pci-bridge. V(non-transitional) and V(virtio) may sit in
         PCI or PCIe slots.
@@ -125,6 +130,24 @@ domains:
         index, address).
       type: list
       elements: dict
+    dropped:
+      description:
+        - What the moved disks lost because their new bus cannot carry it (libvirt refuses it there), such as
+          C(<wwn>) off IDE and SCSI, C(<vendor>) and C(<product>) off SCSI, C(rotation_rate) off SCSI, IDE and
+          SATA, C(removable) off USB, virtio-blk's driver tuning off virtio.
+        - Empty when nothing was lost. In check mode, what would be lost.
+      type: list
+      elements: dict
+      contains:
+        device:
+          description: The device, with its old and new target, for instance C(disk vdb (now sdb)).
+          type: str
+        element:
+          description: The element or attribute that went, for instance C(<wwn>) or C(<target> rotation_rate=).
+          type: str
+        reason:
+          description: Why the new bus cannot carry it (libvirt's own words where it has them).
+          type: str
     recommended:
       description: With O(recommended=true), what was recommended for the domain's OS (key -> value and reason).
       type: dict
@@ -183,7 +206,7 @@ def main():
             if not report['recommended']:
                 module.warn("domain '%s': %s" % (state.name, report['recommended_message']))
         after = dx.clone(state.before)
-        _buses.plan(after, params, state.capabilities())
+        report['dropped'] = _buses.plan(after, params, state.capabilities())
         return _runner.Change(state, after, report=report)
 
     _runner.converge(module, plan, kinds=_buses.KINDS)

@@ -141,6 +141,8 @@ def main():
     def run(hypervisor, names):
         batch = _lifecycle.Batch(hypervisor, params, module.check_mode)
         results = batch.run(names)
+        for warning in filter(None, batch.warnings):
+            module.warn(warning)
         for name, previous_xml in batch.previous_xml.items():
             if params['return_xml'] and previous_xml is not None:
                 results[name]['previous_xml'] = previous_xml

@@ -75,13 +75,32 @@ def test_abstract_form(root):
 @pytest.mark.parametrize('xpath, identity', [
     ("devices/disk[1]", ('disk', 'vda')),
     ("devices/interface", ('interface', '52:54:00:aa:bb:cc')),
-    ("devices/controller", ('controller', 'usb', '0')),
+    ("devices/controller", ('controller', 'usb', '0', 'qemu-xhci')),
     ("devices/input[@bus='usb']", ('alias', 'ua-tablet')),
     ("devices/input[@type='mouse']", ('input', 'mouse', 'ps2')),
     ("devices/video", ('video', None, 'qxl')),
 ])
 def test_device_identity(root, xpath, identity):
     assert dx.device_identity(root.find(xpath)) == identity
+
+
+TWINS = """<domain type='qemu'><name>twins</name><devices>
+  <controller type='usb' index='0' model='ich9-ehci1'/>
+  <controller type='usb' index='0' model='ich9-uhci1'><master startport='0'/></controller>
+  <controller type='usb' index='0' model='ich9-uhci2'><master startport='2'/></controller>
+  <input type='tablet' bus='usb'/><input type='tablet' bus='usb'/>
+  <video><model type='qxl' heads='1' primary='yes'/></video><video><model type='qxl'/></video>
+  <redirdev bus='usb' type='spicevmc'/><redirdev bus='usb' type='spicevmc'/><redirdev bus='usb' type='spicevmc'/>
+  <interface type='user'/><interface type='user'/>
+</devices></domain>"""
+
+
+def test_identity_is_unique_in_a_domain_and_stable_in_order():
+    root = dx.parse(TWINS)
+    identities = [dx.device_identity(e) for e in dx.devices(root)]
+    assert len(set(identities)) == len(identities), identities
+    assert identities[3:5] == [('input', 'tablet', 'usb'), ('input', 'tablet', 'usb', 1)]
+    assert identities[9] == ('redirdev', 'spicevmc', None, 2)
 
 
 def test_identity_survives_a_reread_with_runtime_aliases(root):
