@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test: unit tests, ansible-test sanity, then the integration tests against the local
-# libvirtd. Sets the machine up first. Exits non-zero on any failure.
+# Every test: unit tests, ansible-test sanity, then the integration tests and the corpus of
+# libvirt's own test domains against the local libvirtd. Sets the machine up first. Exits
+# non-zero on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${VIRTUNED_VENV:-$root/.venv}
@@ -26,6 +27,9 @@ step "molecule: the device_update role against the local libvirtd"
 
 step "integration tests against $(virsh -c qemu:///system uri)"
 "$venv/bin/pytest" -q -n 2 -m "not serial" tests/integration
+
+step "libvirt's own test domain XMLs: every edit of every module, checked by libvirtd (about 10 minutes)"
+"$venv/bin/pytest" -q -n 2 tests/corpus
 
 step "integration tests that stop and restart libvirtd (alone)"
 "$venv/bin/pytest" -q -m serial tests/integration

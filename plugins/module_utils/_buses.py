@@ -167,19 +167,20 @@ def target_index(name):
     return None
 
 
+def _drive_address_of(element, bus):
+    """Where a disk or SCSI host device sits: its own drive address, else the one libvirt derives."""
+    address = element.find("address[@type='drive']")
+    if address is not None:
+        return (bus,) + tuple(int(address.get(key, '0')) for key in ('controller', 'bus', 'target', 'unit'))
+    return drive_address(bus, dx.disk_target(element)) if element.tag == 'disk' else None
+
+
 def _drive_addresses_in_use(root, bus, leaving):
     """The drive addresses on bus of the disks that keep theirs, and of SCSI host devices."""
-    used = set()
     holders = [d for d in dx.disks(root) if d not in leaving and dx.disk_bus(d) == bus]
     if bus == 'scsi':
-        holders += [h for h in dx.find_devices(root, 'hostdev', type='scsi')]
-    for element in holders:
-        address = element.find("address[@type='drive']")
-        if address is not None:
-            used.add((bus,) + tuple(int(address.get(key, '0')) for key in ('controller', 'bus', 'target', 'unit')))
-        elif element.tag == 'disk':
-            used.add(drive_address(bus, dx.disk_target(element)))
-    return used
+        holders += dx.find_devices(root, 'hostdev', type='scsi')
+    return {address for address in (_drive_address_of(e, bus) for e in holders) if address is not None}
 
 
 def _free_target(bus, used_names, used_addresses):
@@ -187,7 +188,8 @@ def _free_target(bus, used_names, used_addresses):
     number = 0
     while True:
         name = target_name(prefix, number)
-        if name not in used_names and drive_address(bus, name) not in used_addresses:
+        address = drive_address(bus, name)
+        if name not in used_names and (address is None or address not in used_addresses):
             return name
         number += 1
 
@@ -264,13 +266,8 @@ def _check_lun0_only_controllers(root, params):
         for element in dx.disks(root) + dx.find_devices(root, 'hostdev', type='scsi'):
             if element.tag == 'disk' and dx.disk_bus(element) != 'scsi':
                 continue
-            address = element.find("address[@type='drive']")
-            if address is not None:
-                where = (int(address.get('controller', '0')), int(address.get('unit', '0')))
-            else:
-                derived = drive_address('scsi', dx.disk_target(element))
-                where = (derived[1], derived[4]) if derived else (0, 0)
-            if where[0] == index and where[1] != 0:
+            address = _drive_address_of(element, 'scsi')  # (bus, controller, drive bus, target, unit)
+            if address is not None and address[1] == index and address[4] != 0:
                 crowded.append(dx.disk_target(element) if element.tag == 'disk' else 'a SCSI hostdev')
         if crowded:
             option = options[0]
@@ -324,8 +321,8 @@ def set_video_model(root, model):
 
 def set_vif_model(root, model):
     for interface in dx.find_devices(root, 'interface'):
-        if interface.get('type') in tables.NICS_WITHOUT_EMULATED_MODEL:
-            continue
+        if interface.get('type') in tables.NICS_WITHOUT_EMULATED_MODEL or interface.find('teaming') is not None:
+            continue  # libvirt: "virtio-net teaming persistent interface must be <model type='virtio'/>"
         element = _model_element(interface)
         if _same_family(element.get('type'), model):
             continue
@@ -367,7 +364,8 @@ def _virtio_devices(root):
         model = element.find('model')
         if kind == 'disk' and dx.disk_bus(element) == 'virtio':
             found.append((element, element, 'model', None))
-        elif kind == 'interface' and model is not None and model.get('type') in tables.VIRTIO_FLAVOURS:
+        elif kind == 'interface' and model is not None and model.get('type') in tables.VIRTIO_FLAVOURS and (
+                element.get('type') not in tables.NICS_PLAIN_VIRTIO_ONLY):
             found.append((element, model, 'type', 'virtio'))
         elif kind in ('rng', 'memballoon') and element.get('model') in tables.VIRTIO_FLAVOURS:
             found.append((element, element, 'model', 'virtio'))

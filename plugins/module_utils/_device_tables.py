@@ -38,8 +38,10 @@ VIF_MODELS = (
 )
 
 # Interfaces vif_model leaves alone: an SR-IOV VF has no emulated model, and libvirt requires virtio on
-# vhost-user ("vhostuser requires the virtio-net* frontend").
-NICS_WITHOUT_EMULATED_MODEL = ('hostdev', 'vhostuser')
+# vhost-user ("vhostuser requires the virtio-net* frontend") and plain virtio on vDPA ("invalid model
+# for interface of type 'vdpa'"), a flavour included.
+NICS_WITHOUT_EMULATED_MODEL = ('hostdev', 'vhostuser', 'vdpa')
+NICS_PLAIN_VIRTIO_ONLY = ('vdpa',)
 
 # <controller type='scsi' model=…> that QEMU for x86 has (lsilogic = lsi53c895a, lsisas1068 =
 # mptsas1068, lsisas1078 = megasas, vmpvscsi = pvscsi); buslogic, ibmvscsi and ncr53c90 are not there,
@@ -69,7 +71,10 @@ DISK_BUS_ONLY = {
     # virtio-blk's own tuning (formatdomain, disk <driver>): meaningless, and refused, on other buses.
     'driver@queues': (('virtio',), 'virtio-blk tuning'),
     'driver@queue_size': (('virtio',), 'virtio-blk tuning'),
-    'driver@iothread': (('virtio', 'scsi'), 'iothreads are for virtio-blk and virtio-scsi'),
+    'driver@iothread': (('virtio',), 'IOThreads not available for bus scsi (a SCSI controller has its own)'),
+    'acpi': (('virtio',), 'ACPI index is only supported for PCI devices'),
+    'transient@shareBacking': (('virtio', 'scsi', 'usb'),
+                               "disk bus doesn't support transient disk backing image sharing"),
     'driver@ioeventfd': (('virtio',), 'virtio tuning'),
     'driver@event_idx': (('virtio',), 'virtio tuning'),
     'driver@packed': (('virtio',), 'virtio tuning'),

@@ -134,15 +134,16 @@ class Hypervisor:
         its define-time validation and builds the QEMU command line against the emulator's real
         capabilities, without defining or starting anything.
         """
+        root = dx.parse(xml_text)
         schema = self.schema()
         if schema is not None:
-            errors = dx.schema_errors(schema, dx.parse(xml_text))
+            errors = dx.schema_errors(schema, root)
             if errors:
                 return "libvirt's domain schema: %s" % errors
         if self.conn.getType() != 'QEMU':
             return None  # the pre-flight below belongs to the QEMU driver
         try:
-            self.conn.domainXMLToNative('qemu-argv', xml_text, 0)
+            self.conn.domainXMLToNative('qemu-argv', dx.for_qemu_argv(root), 0)
         except libvirt.libvirtError as exc:
             return "libvirt's QEMU driver: %s" % _reason(exc)
         return None
@@ -151,16 +152,17 @@ class Hypervisor:
         """Refuse (RefusedByLibvirt, naming the requested options) a definition libvirt would not take.
 
         Runs in check mode as in real runs, so check mode predicts a refusal as it predicts a
-        change. When libvirt refuses the domain's current definition for the same reason (a host
-        device or an emulator this host lacks), the change cannot be judged here: the returned
-        warning says so and libvirt's define decides.
+        change. When libvirt refuses the domain's current definition as well (a host device or an
+        emulator this host lacks), the change cannot be judged here: the returned warning says so
+        and libvirt's define decides.
         """
         reason = self.refusal(xml_text)
         if reason is None:
             return None
-        if current_xml is not None and self.refusal(current_xml) == reason:
-            return ("domain '%s': libvirt refuses the current definition as well, so the change could not be "
-                    "checked before writing: %s" % (name, reason))
+        current_refused = current_xml is not None and self.refusal(current_xml)
+        if current_refused:
+            return ("domain '%s': libvirt refuses the current definition too (%s), so the change could not be "
+                    "checked before writing: %s" % (name, current_refused, reason))
         raise RefusedByLibvirt(requested, reason, domain=name)
 
     def define_flags(self):

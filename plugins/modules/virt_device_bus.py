@@ -60,8 +60,8 @@ options:
     description:
       - The flavour of every device that has one (virtio disks, interfaces, rng, memballoon, 9p filesystems,
         vsock, vhost-scsi host devices, SCSI and virtio-serial controllers).
-      - Virtio input devices and video keep plain V(virtio): they exist in virtio 1.0 only, and libvirt refuses
-        a flavour on them.
+      - Virtio input devices and video keep plain V(virtio), since they exist in virtio 1.0 only and libvirt
+        refuses a flavour on them.
       - V(transitional) devices work with legacy guests (RHEL 6) and only in conventional PCI slots; on q35
         libvirt re-places them behind a pcie-to-pci-bridge. V(non-transitional) and V(virtio) may sit in
         PCI or PCIe slots.

@@ -37,13 +37,12 @@ def test_a_moved_disk_loses_only_what_its_new_bus_cannot_carry():
                   "<target dev='vda' bus='virtio' rotation_rate='1'/><wwn>5000c50015ea71ac</wwn>"
                   "<geometry cyls='16383' heads='16' secs='63' trans='lba'/></disk>")
     dropped = _buses.move_disks(root, 'disk', 'scsi')
-    assert sorted(d['element'] for d in dropped) == ['<driver> queues=', '<geometry> trans=']
+    assert sorted(d['element'] for d in dropped) == ['<driver> iothread=', '<driver> queues=', '<geometry> trans=']
     disk = dx.disks(root)[0]
-    assert disk.find('driver').get('iothread') == '1' and disk.find('wwn') is not None
+    assert disk.find('driver').attrib == {'name': 'qemu'} and disk.find('wwn') is not None
     assert disk.find('target').attrib == {'dev': 'sda', 'bus': 'scsi', 'rotation_rate': '1'}
     dropped = _buses.move_disks(root, 'disk', 'usb')
-    assert sorted(d['element'] for d in dropped) == ['<driver> iothread=', '<geometry>', '<target> rotation_rate=',
-                                                     '<wwn>']
+    assert sorted(d['element'] for d in dropped) == ['<geometry>', '<target> rotation_rate=', '<wwn>']
 
 
 def test_a_scsi_hostdev_keeps_its_address_and_the_disk_takes_the_next_name():
@@ -94,3 +93,22 @@ def test_every_device_with_a_virtio_flavour_gets_it_and_inputs_stay_plain():
                       ('controller', 'virtio-transitional'), ('rng', 'virtio-transitional'),
                       ('memballoon', 'virtio-transitional'), ('vsock', 'virtio-transitional'),
                       ('input', None), ('input', None), ('rng', 'virtio')]
+
+
+def test_a_bus_without_drive_addresses_names_disks_by_name_alone():
+    root = domain("<disk type='file' device='disk'><target dev='sda' bus='usb'/></disk>"
+                  "<disk type='file' device='disk'><target dev='vda' bus='virtio'/></disk>")
+    _buses.move_disks(root, 'disk', 'usb')
+    assert [dx.disk_target(d) for d in dx.disks(root)] == ['sda', 'sdb']
+
+
+def test_nics_libvirt_keeps_on_virtio_are_left_alone():
+    root = domain("<interface type='vdpa'><source dev='/dev/vhost-vdpa-0'/><model type='virtio'/></interface>"
+                  "<interface type='vhostuser'><model type='virtio'/></interface>"
+                  "<interface type='network'><model type='virtio'/><teaming type='persistent'/></interface>"
+                  "<interface type='user'><model type='virtio'/></interface>")
+    _buses.set_vif_model(root, 'e1000')
+    assert [i.find('model').get('type') for i in dx.find_devices(root, 'interface')] == ['virtio'] * 3 + ['e1000']
+    _buses.set_vif_model(root, 'virtio')
+    _buses.set_virtio_model(root, 'virtio-transitional')
+    assert dx.find_devices(root, 'interface')[0].find('model').get('type') == 'virtio'

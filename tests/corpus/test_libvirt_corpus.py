@@ -1,0 +1,221 @@
+"""Every edit of every module over libvirt's own test domain XMLs, checked by the real libvirtd.
+
+The corpus is the installed libvirt's tests/qemuxml2argvdata and tests/qemuxml2xmloutdata
+(scripts/libvirt-corpus.sh fetches them). Each schema-valid x86 file is made to fit this host
+(TCG, the local emulator, the unversioned machine type of its family); then every value of every
+option of virt_device_bus, virt_input and virt_usb_controller is planned on it with the modules'
+own code. Each plan must either be refused with an InvalidOption (a clear message, nothing
+written) or give a definition that libvirt's schema accepts, that planning again leaves as it is,
+that touches nothing outside what the module manages, and that libvirt's QEMU driver accepts,
+unless it refuses the file's own definition too, which the count calls "not judged". What the
+QEMU driver refuses is the pre-flight at work: the modules refuse it, with libvirt's reason,
+before writing. The counts are printed.
+"""
+
+from __future__ import annotations
+
+import collections
+import glob
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses, _inputs, _usb
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption
+from ansible_collections.virtuned.libvirt.plugins.module_utils._hypervisor import Hypervisor
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+URI = os.environ.get('VIRTUNED_TEST_URI', 'qemu:///system')
+EMULATOR = '/usr/bin/qemu-system-x86_64'
+X86 = ('x86_64', 'i686')
+CHUNKS = 4  # the files are split so that two workers share the two cores with libvirtd
+REPORTS = os.path.join(REPO, 'build', 'corpus-report')
+
+
+def bus_edits():
+    values = {
+        'disk_bus': ['virtio', 'scsi', 'sata', 'ide', 'usb', 'fdc'],
+        'cdrom_bus': ['sata', 'scsi', 'ide', 'usb'],
+        'floppy_bus': ['fdc'],
+        'video_model': ['virtio', 'qxl', 'vga', 'cirrus', 'bochs', 'ramfb', 'vmvga', 'none'],
+        'vif_model': list(_buses.tables.VIF_MODELS),
+        'scsi_model': list(_buses.tables.SCSI_MODELS),
+        'virtio_model': list(_buses.VIRTIO_FLAVOUR),
+    }
+    edits = [{'pin': True}]
+    edits += [{option: value} for option, choices in values.items() for value in choices]
+    return edits
+
+
+def input_edits():
+    edits = []
+    for pointer in (None,) + _inputs.POINTER_MODELS:
+        for bus in (None,) + _inputs.INPUT_BUSES:
+            if pointer == 'usbtablet' and bus == 'virtio':
+                continue
+            edits.append({'pointer_model': pointer, 'input_bus': bus, 'exclusive': True})
+    edits.append({'devices': [{'type': 'tablet', 'bus': 'usb'}], 'state': 'absent'})
+    return edits
+
+
+def usb_edits():
+    models = [m for m in _usb.MODELS if m not in _usb.COMPANIONS] + list(_usb.SETS)
+    edits = [{'model': model} for model in models]
+    edits += [{'model': 'qemu-xhci', 'count': 2, 'ports': 8}, {'model': 'usb2', 'state': 'absent'},
+              {'model': None, 'index': 0, 'state': 'absent'}]
+    return edits
+
+
+def bus_plan(root, params, hypervisor):
+    full = dict.fromkeys(_buses.OPTIONS)
+    full.update(params)
+    _buses.plan(root, full, hypervisor.capabilities(root))
+
+
+def input_plan(root, params, _hypervisor):
+    full = {'pointer_model': None, 'input_bus': None, 'devices': None, 'state': 'present', 'exclusive': False}
+    full.update(params)
+    _inputs.plan(root, None, full)
+
+
+def usb_plan(root, params, _hypervisor):
+    full = {'model': None, 'index': None, 'count': 1, 'ports': None, 'state': 'present'}
+    full.update(params)
+    _usb.plan(root, full)
+
+
+MODULES = {
+    'virt_device_bus': (bus_plan, bus_edits(), _buses.KINDS),
+    'virt_input': (input_plan, input_edits(), ('input',)),
+    'virt_usb_controller': (usb_plan, usb_edits(), ('controller',)),
+}
+
+
+def corpus_files():
+    folder = subprocess.run(['bash', os.path.join(REPO, 'scripts', 'libvirt-corpus.sh')], check=True,
+                            capture_output=True, text=True).stdout.strip()
+    return sorted(glob.glob(os.path.join(folder, '*', '*.xml')))
+
+
+def fit_to_this_host(root):
+    """TCG, the local emulator and the unversioned machine of the file's family."""
+    root.set('type', 'qemu')
+    dx.devices_element(root)
+    emulator = root.find('devices/emulator')
+    if emulator is None:
+        emulator = dx.new_element('emulator')
+        root.find('devices').insert(0, emulator)
+    emulator.text = EMULATOR
+    os_type = root.find('os/type')
+    machine = os_type.get('machine') or ''
+    os_type.set('machine', 'q35' if 'q35' in machine else 'pc')
+
+
+def outside(root, kinds):
+    """What a module must leave alone: every part but its device kinds and the metadata."""
+    copy = dx.clone(root)
+    for element in list(copy):
+        if element.tag == 'metadata':
+            copy.remove(element)
+    for element in dx.devices(copy):
+        if dx.selected(element, kinds):
+            element.getparent().remove(element)
+    return dx.normalized(copy)
+
+
+def category(message):
+    """A refusal's message with names and values taken out, to count refusals by reason."""
+    message = re.sub(r"domain '[^']*': ", '', message)
+    message = re.sub(r"'[^']*'", "'…'", message)
+    message = re.sub(r'\d+', 'N', message)
+    return message[:160]
+
+
+@pytest.fixture(scope='module')
+def hypervisor():
+    with Hypervisor(URI) as connection:
+        yield connection
+
+
+@pytest.mark.parametrize('chunk', range(CHUNKS))
+def test_every_edit_of_every_module_on_libvirts_test_domains(hypervisor, chunk):
+    schema = hypervisor.schema()
+    assert schema is not None, 'the corpus test needs the local libvirt schema'
+    counts = collections.Counter()
+    refused_up_front = collections.Counter()
+    refused_by_libvirt = collections.Counter()
+    failures = []
+    for path in corpus_files()[chunk::CHUNKS]:
+        name = '/'.join(path.split(os.sep)[-2:])
+        answers = {}  # the QEMU driver's answer per definition: many edits of one file give the same one
+        try:
+            root = dx.parse(open(path, 'rb').read())
+        except Exception:  # not a domain document (a few are fragments)
+            counts['files not a domain'] += 1
+            continue
+        os_type = root.find('os/type')
+        if os_type is None or os_type.get('arch', 'x86_64') not in X86 or os_type.text != 'hvm':
+            counts['files not x86 hvm'] += 1
+            continue
+        if not schema.validate(root):
+            counts['files the schema refuses'] += 1
+            continue
+        fit_to_this_host(root)
+        counts['files'] += 1
+        before_xml = dx.serialize(root)
+        before_refusal = hypervisor.refusal(before_xml)
+        if before_refusal is not None:
+            counts['files libvirt refuses as they are (edits not judged by the QEMU driver)'] += 1
+        for module, (plan, edits, kinds) in MODULES.items():
+            for params in edits:
+                where = '%s %s %r' % (name, module, params)
+                after = dx.clone(root)
+                counts['edits'] += 1
+                try:
+                    plan(after, params, hypervisor)
+                except InvalidOption as exc:
+                    refused_up_front[category(exc.msg)] += 1
+                    counts['edits refused up front'] += 1
+                    continue
+                except Exception as exc:  # a crash is a defect, whatever the input
+                    failures.append('%s: crashed: %r' % (where, exc))
+                    continue
+                if dx.same_document(root, after):
+                    counts['edits that change nothing'] += 1
+                    continue
+                counts['edits that change the definition'] += 1
+                errors = dx.schema_errors(schema, dx.parse(dx.serialize(after)))
+                if errors:
+                    failures.append('%s: the schema refuses the result: %s' % (where, errors))
+                    continue
+                again = dx.clone(after)
+                try:
+                    plan(again, params, hypervisor)
+                except Exception as exc:
+                    failures.append('%s: the second run fails: %r' % (where, exc))
+                    continue
+                if not dx.same_document(after, again):
+                    failures.append('%s: not idempotent' % where)
+                if outside(root, kinds) != outside(after, kinds):
+                    failures.append('%s: touched what the module does not manage' % where)
+                asked = dx.for_qemu_argv(after)
+                if asked not in answers:
+                    answers[asked] = hypervisor.refusal(dx.serialize(after))
+                reason = answers[asked]
+                if reason is None:
+                    counts['changes the QEMU driver accepts'] += 1
+                elif before_refusal is not None:
+                    counts['changes not judged (the file itself is refused)'] += 1
+                else:
+                    counts['changes the QEMU driver refuses: refused by the module before writing'] += 1
+                    refused_by_libvirt['%s %s: %s' % (module, sorted(params), category(reason))] += 1
+    os.makedirs(REPORTS, exist_ok=True)
+    with open(os.path.join(REPORTS, 'chunk-%d.json' % chunk), 'w') as handle:
+        json.dump({'counts': counts, 'refused up front, by reason': refused_up_front,
+                   "refused by libvirt's pre-flight, by edit and reason": refused_by_libvirt}, handle)
+    assert counts['files'] > 500 // CHUNKS, counts
+    assert not failures, '%d failures:\n%s' % (len(failures), '\n'.join(failures[:60]))
