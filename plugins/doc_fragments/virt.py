@@ -22,7 +22,8 @@ options:
       - A plain string is one domain. All of them are read and checked before the first one is written,
         so a refused input changes none of them.
       - A name with C(*), C(?) or C([) is a shell-style pattern that stands for every matching domain, running
-        or not (V(*) is all of them); a pattern that matches nothing adds no domain.
+        or not (V(*) is all of them), unless a domain has exactly that name. A pattern that matches nothing adds
+        no domain, gives a warning and is listed in RV(unmatched_patterns).
     type: list
     elements: str
     required: true

@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import stat
 import tempfile
 import traceback
 from urllib.parse import urlparse
@@ -30,15 +31,29 @@ from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import (
     ConcurrentChange, NoSuchDomain, RefusedByLibvirt, VirtunedError)
 
 
+def _private_directory(path):
+    """path as a folder of this user's alone: created 0700, or else refused when it is a link, not a
+    folder, another user's or open to others (a /tmp fallback must not be another user's trap)."""
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise OSError('%s is a link or not a folder' % path)
+    if info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise OSError('%s belongs to another user or is open to others (mode %o)' % (path, info.st_mode & 0o777))
+    return path
+
+
 def _lock_directory():
+    reasons = []
     for directory in ('/run/virtuned', os.path.join(tempfile.gettempdir(), 'virtuned-%d' % os.getuid())):
         try:
-            os.makedirs(directory, mode=0o700, exist_ok=True)
-            if os.access(directory, os.W_OK):
-                return directory
-        except OSError:
-            continue
-    raise VirtunedError('no writable folder for the definition locks (/run/virtuned, %s)' % tempfile.gettempdir())
+            return _private_directory(directory)
+        except OSError as exc:
+            reasons.append(str(exc))
+    raise VirtunedError('no safe folder for the definition locks: %s' % '; '.join(reasons))
 
 
 @contextlib.contextmanager
@@ -49,7 +64,9 @@ def writer_lock(uri, name):
     see the XML they planned on and the second define would silently drop the first one's change.
     """
     key = hashlib.sha256(('%s\0%s' % (uri, name)).encode('utf-8')).hexdigest()[:32]
-    with open(os.path.join(_lock_directory(), key + '.lock'), 'w', encoding='utf-8') as handle:
+    descriptor = os.open(os.path.join(_lock_directory(), key + '.lock'), os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW,
+                         0o600)
+    with os.fdopen(descriptor, 'w', encoding='utf-8') as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -292,15 +309,23 @@ class Lifecycle:
             self._call('defining the domain', self.hypervisor.conn.defineXMLFlags, xml_text,
                        self.hypervisor.define_flags())
 
+    def _existing(self, what):
+        handle = self._handle()
+        if handle is None:
+            raise NoSuchDomain('%s failed: the domain is gone (another client undefined it)' % what, domain=self.name)
+        return handle
+
     def start(self):
-        self._call('starting', self._handle().create)
+        self._call('starting', self._existing('starting').create)
 
     def destroy(self):
-        self._call('forcing off', self._handle().destroy)
+        self._call('forcing off', self._existing('forcing off').destroy)
 
     def shutdown(self):
-        self._call('asking for an ACPI shutdown', self._handle().shutdownFlags,
+        self._call('asking for an ACPI shutdown', self._existing('asking for an ACPI shutdown').shutdownFlags,
                    libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN)
 
-    def undefine(self):
-        self._call('undefining', self._handle().undefineFlags, libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
+    def undefine(self, remove_nvram=False):
+        """Remove the definition; UEFI variables (NVRAM) stay unless remove_nvram, as virsh's --nvram."""
+        flags = libvirt.VIR_DOMAIN_UNDEFINE_NVRAM if remove_nvram else libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM
+        self._call('undefining', self._existing('undefining').undefineFlags, flags)

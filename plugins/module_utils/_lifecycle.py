@@ -15,9 +15,20 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption, VirtunedError
 from ansible_collections.virtuned.libvirt.plugins.module_utils._hypervisor import Lifecycle
+from ansible_collections.virtuned.libvirt.plugins.module_utils._runner import PATTERN_CHARACTERS
 
 STATES = ('running', 'shutoff', 'undefined')
+# States that stop or remove domains: a name pattern may reach them only with allow_pattern.
+DESTRUCTIVE_STATES = ('shutoff', 'undefined')
 POLL_SECONDS = 0.25
+
+
+def refuse_patterns(asked, names, state):
+    """A name that stood as a pattern (not a domain's own name) may not stop or remove domains."""
+    patterns = [name for name in asked if name not in names and any(c in name for c in PATTERN_CHARACTERS)]
+    if patterns:
+        raise InvalidOption('name', patterns[0], ['domain names', 'a pattern with allow_pattern=true'],
+                            reason='state=%s reaches domains by a pattern only with allow_pattern=true' % state)
 
 
 def check_definition(name, xml_text):
@@ -97,20 +108,21 @@ class Batch:
             raise VirtunedError('the domain is not defined; give its xml to define it', domain=name)
 
     def _act(self, life, action, function, *args):
+        """Do one action (only predict it in check mode); it is listed only once it has happened."""
         result = self.results[life.name]
+        if not self.check_mode:
+            function(*args)
         result['actions'].append(action)
         for prefix, state in (('started', 'running'), ('shut down', 'shutoff'), ('forced off', 'shutoff'),
                               ('undefined', 'undefined')):
             if action.startswith(prefix):
                 result['state'] = state
-        if not self.check_mode:
-            function(*args)
 
     def _remove(self, life):
         if self.results[life.name]['_current'] == 'running':
             self._act(life, 'forced off', life.destroy)
         if self.results[life.name]['_current'] != 'undefined':
-            self._act(life, 'undefined', life.undefine)
+            self._act(life, 'undefined', life.undefine, self.params['nvram'] == 'remove')
 
     def _shut_down(self, lives):
         """ACPI to all, one wait for all; then force off the rest only when asked to."""

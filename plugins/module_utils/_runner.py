@@ -29,10 +29,11 @@ def common_argument_spec(**extra):
 
 
 def require_libraries(module):
-    if dx.etree is None:
-        module.fail_json(msg=missing_required_lib('lxml'))
-    if _hypervisor.LIBVIRT_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib('libvirt-python'), exception=_hypervisor.LIBVIRT_IMPORT_ERROR)
+    """Fail once, naming every library the hypervisor's Python lacks."""
+    missing = [name for name, absent in (('lxml', dx.etree is None),
+                                         ('libvirt-python', _hypervisor.LIBVIRT_IMPORT_ERROR is not None)) if absent]
+    if missing:
+        module.fail_json(msg=missing_required_lib(' and '.join(missing)), exception=_hypervisor.LIBVIRT_IMPORT_ERROR)
 
 
 PATTERN_CHARACTERS = '*?['
@@ -41,27 +42,42 @@ PATTERN_CHARACTERS = '*?['
 def domain_names(module, hypervisor):
     """The names asked for, in order and once each; shell-style patterns expand to every match.
 
-    Returns (names, matched): matched holds the names that came from a pattern only.
+    A domain really named like a pattern ('db[1]') is that domain: the exact name wins.
+    Returns (names, matched, unmatched): matched holds the names that came from a pattern only,
+    unmatched the patterns that matched no domain.
     """
-    names, matched = [], set()
+    names, matched, unmatched = [], set(), []
+    listed = None
     for name in module.params['name']:
         if not name:
             raise InvalidOption('name', name, ['a domain name or a pattern such as web-*'],
                                 reason='a domain name cannot be empty')
         if any(character in name for character in PATTERN_CHARACTERS):
-            found = [n for n in hypervisor.domain_names() if fnmatch.fnmatchcase(n, name) and n not in names]
+            listed = hypervisor.domain_names() if listed is None else listed
+        if listed is not None and name not in listed and any(c in name for c in PATTERN_CHARACTERS):
+            matches = [n for n in listed if fnmatch.fnmatchcase(n, name)]
+            if not matches:
+                unmatched.append(name)
+            found = [n for n in matches if n not in names]
             matched.update(found)
         else:
             found = [name] if name not in names else []
             matched.discard(name)
         names.extend(found)
-    return names, matched
+    return names, matched, unmatched
 
 
-def domain_states(module, hypervisor):
+def selected_domains(module, hypervisor):
+    """domain_names, with a warning for each pattern that matched no domain."""
+    names, matched, unmatched = domain_names(module, hypervisor)
+    for pattern in unmatched:
+        module.warn('name: the pattern %r matches no domain on %s' % (pattern, hypervisor.uri))
+    return names, matched, unmatched
+
+
+def domain_states(hypervisor, names, matched):
     """A DomainState per name; a domain a pattern matched that is gone by the time it is read
     (another client undefined it) is left out rather than failing the whole call."""
-    names, matched = domain_names(module, hypervisor)
     for name in names:
         try:
             yield DomainState(hypervisor, name)
@@ -212,20 +228,29 @@ def converge(module, plan, kinds):
     planned; the others wait as text until every domain has been planned.
     """
     require_libraries(module)
-    results, diffs, pending = {}, [], []
+    results, diffs, pending, refused = {}, [], [], []
+    unmatched = []
     try:
         with _hypervisor.Hypervisor(module.params['uri']) as hypervisor:
-            for state in domain_states(module, hypervisor):
-                change = _plan_one(plan, state)
-                if change.changed:
-                    warning = hypervisor.preflight(state.name, change.after_xml, state.before_xml, requested(module))
-                    if warning:
-                        module.warn(warning)
+            names, matched, unmatched = selected_domains(module, hypervisor)
+            for state in domain_states(hypervisor, names, matched):
+                try:
+                    change = _plan_one(plan, state)
+                    if change.changed:
+                        warning = hypervisor.preflight(state.name, change.after_xml, state.before_xml,
+                                                       requested(module))
+                        if warning:
+                            module.warn(warning)
+                except InvalidOption as exc:
+                    refused.append(exc)  # planning goes on, so that every domain at fault is named
+                    continue
                 if change.changed and not module.check_mode:
                     pending.append(Pending(change))
                     results[state.name] = None  # keeps the order of the names
                 else:
                     results[state.name] = _settled(module, change, kinds, diffs)
+            if refused:
+                raise _refusals(refused)
             _define_all(pending)
             for item in pending:
                 results[item.name] = _applied(module, item, kinds, diffs)
@@ -235,10 +260,21 @@ def converge(module, plan, kinds):
         changed=any(result['changed'] for result in results.values()),
         domains=results,
         reboot_required=[name for name, result in results.items() if result['reboot_required']],
+        unmatched_patterns=unmatched,
     )
     if module._diff:
         summary['diff'] = diffs
     module.exit_json(**summary)
+
+
+def _refusals(refused):
+    """One error for the domains whose plan was refused: each named with its reason. The first
+    refusal's option, value and allowed values are the error's details."""
+    if len(refused) == 1:
+        return refused[0]
+    error = VirtunedError('%d domains refused: %s' % (len(refused), '; '.join(exc.msg for exc in refused)))
+    error.details = dict(_error_details(refused[0]), refused_domains=[exc.domain for exc in refused])
+    return error
 
 
 def _plan_one(plan, state):
@@ -288,6 +324,15 @@ def _fail(module, exc, results):
     module.fail_json(msg=exc.msg, changed=changed, domains=results, **details)
 
 
+def check_options(module, check):
+    """check(params) for what the options alone can get wrong: one failure for the task, before
+    any domain is read."""
+    try:
+        check(module.params)
+    except VirtunedError as exc:
+        _fail(module, exc, {})
+
+
 def with_hypervisor(module, run):
     """run(hypervisor) over one connection; a VirtunedError fails the task."""
     require_libraries(module)
@@ -306,6 +351,9 @@ def _error_details(exc):
 
 def inspect(module, describe):
     """Run a read-only module: describe(state) -> dict for every domain; never changes anything."""
-    domains = with_hypervisor(module, lambda hypervisor: {
-        state.name: describe(state) for state in domain_states(module, hypervisor)})
-    module.exit_json(changed=False, domains=domains)
+    def read(hypervisor):
+        names, matched, unmatched = selected_domains(module, hypervisor)
+        return {state.name: describe(state) for state in domain_states(hypervisor, names, matched)}, unmatched
+
+    domains, unmatched = with_hypervisor(module, read)
+    module.exit_json(changed=False, domains=domains, unmatched_patterns=unmatched)

@@ -109,17 +109,9 @@ def _new_controllers(model, index, ports):
     return elements
 
 
-def validate(params, root):
+def check_options(params):
+    """What the options alone can get wrong: checked once for the task, before any domain is read."""
     model, index, count, ports = params['model'], params['index'], params['count'], params['ports']
-    os_type = dx.os_type(root)
-    allowed = allowed_models(os_type['arch'], dx.virt_type(root))
-    if model is not None and model not in allowed:
-        reason = None
-        if model in COMPANIONS:
-            reason = 'a UHCI companion goes with its ich9-ehci1 master; use the set usb2'
-        elif model in MODELS:
-            reason = 'not available to a %s domain on %s' % (dx.virt_type(root), os_type['arch'])
-        raise InvalidOption('model', model, allowed, reason=reason)
     if index is not None and index < 0:
         raise InvalidOption('index', index, ['0 or more'])
     if count < 1:
@@ -131,7 +123,23 @@ def validate(params, root):
         if not 1 <= ports <= MAX_XHCI_PORTS:
             raise InvalidOption('ports', ports, ['1 to %d' % MAX_XHCI_PORTS])
     if model is None and index is None:
-        raise InvalidOption('model', None, allowed, reason='name the model or the index of the controllers')
+        raise InvalidOption('model', None, list(MODELS + SETS),
+                            reason='name the model or the index of the controllers')
+
+
+def validate(params, root):
+    """What this domain cannot take: a model its architecture or virt type lacks."""
+    check_options(params)
+    model = params['model']
+    os_type = dx.os_type(root)
+    allowed = allowed_models(os_type['arch'], dx.virt_type(root))
+    if model is not None and model not in allowed:
+        reason = None
+        if model in COMPANIONS:
+            reason = 'a UHCI companion goes with its ich9-ehci1 master; use the set usb2'
+        elif model in MODELS:
+            reason = 'not available to a %s domain on %s' % (dx.virt_type(root), os_type['arch'])
+        raise InvalidOption('model', model, allowed, reason=reason)
 
 
 def plan(root, params):

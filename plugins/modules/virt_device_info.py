@@ -41,6 +41,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+unmatched_patterns:
+  description: The name patterns (O(name) entries with C(*), C(?) or C([)) that matched no domain; each also gives a
+    warning. A domain really named like a pattern is taken by its name.
+  returned: always
+  type: list
+  elements: str
 domains:
   description: Per domain name, its report.
   returned: always

@@ -22,9 +22,25 @@ options:
     description:
       - V(running) starts a stopped domain.
       - V(shutoff) asks a running domain to shut down (ACPI) and waits up to O(shutdown_timeout) seconds.
-      - V(undefined) forces the domain off and removes its definition.
+      - V(undefined) forces the domain off and removes its definition; its UEFI variables stay unless
+        O(nvram=remove).
+      - V(shutoff) and V(undefined) reach domains by a name pattern only with O(allow_pattern=true).
     type: str
     choices: [running, shutoff, undefined]
+  nvram:
+    description:
+      - With O(state=undefined), whether the domain's UEFI variables file (NVRAM) is kept, as C(virsh undefine)
+        does without C(--nvram), or removed.
+    type: str
+    choices: [keep, remove]
+    default: keep
+  allow_pattern:
+    description:
+      - Let a name pattern (C(*), C(?), C([)) select domains for O(state=shutoff) or O(state=undefined).
+      - Without it such a task is refused before any domain is touched, so that C(name='*') cannot stop or remove
+        a whole host by accident.
+    type: bool
+    default: false
   xml:
     description:
       - A whole domain definition to define, for one domain whose name it holds.
@@ -90,6 +106,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+unmatched_patterns:
+  description: The name patterns (O(name) entries with C(*), C(?) or C([)) that matched no domain; each also gives a
+    warning. A domain really named like a pattern is taken by its name.
+  returned: always
+  type: list
+  elements: str
 domains:
   description: Per domain name, what was done.
   returned: always
@@ -128,6 +150,8 @@ def main():
             shutdown_timeout=dict(type='int', default=120),
             force_off=dict(type='bool', default=False),
             return_xml=dict(type='bool', default=False),
+            nvram=dict(type='str', default='keep', choices=['keep', 'remove']),
+            allow_pattern=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -148,12 +172,17 @@ def main():
                 results[name]['previous_xml'] = previous_xml
         return results, batch.errors
 
-    results, errors = _runner.with_hypervisor(module, lambda hypervisor: run(
-        hypervisor, _runner.domain_names(module, hypervisor)[0]))
+    def selected(hypervisor):
+        names, _matched, unmatched = _runner.selected_domains(module, hypervisor)
+        if params['state'] in _lifecycle.DESTRUCTIVE_STATES and not params['allow_pattern']:
+            _lifecycle.refuse_patterns(params['name'], names, params['state'])
+        return run(hypervisor, names) + (unmatched,)
+
+    results, errors, unmatched = _runner.with_hypervisor(module, selected)
     changed = any(r['changed'] for r in results.values())
     if errors:
         module.fail_json(msg='; '.join(errors.values()), changed=changed, domains=results)
-    module.exit_json(changed=changed, domains=results)
+    module.exit_json(changed=changed, domains=results, unmatched_patterns=unmatched)
 
 
 if __name__ == '__main__':

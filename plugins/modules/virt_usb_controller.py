@@ -77,6 +77,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+unmatched_patterns:
+  description: The name patterns (O(name) entries with C(*), C(?) or C([)) that matched no domain; each also gives a
+    warning. A domain really named like a pattern is taken by its name.
+  returned: always
+  type: list
+  elements: str
 domains:
   description: Per domain name, what happened.
   returned: always
@@ -128,6 +134,8 @@ def main():
         required_if=[('state', 'present', ['model'])],
         supports_check_mode=True,
     )
+
+    _runner.check_options(module, _usb.check_options)
 
     def plan(state):
         after = dx.clone(state.before)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import testbed
@@ -92,3 +93,48 @@ def test_a_batch_reports_each_domain_that_would_not_stop(scratch):
     assert all(result['domains'][n]['failed'] for n in running)
     assert result['domains'][stopped]['changed'] is False and 'failed' not in result['domains'][stopped]
     assert all(scratch.dom(n).isActive() for n in running)
+
+
+def uefi_domain(scratch):
+    """A domain with its own UEFI variables file (never started: the loader is a stand-in)."""
+    name = testbed.scratch_name('uefi')
+    loader, nvram = testbed.image(name + '-code'), testbed.image(name + '-vars')
+    xml = testbed.domain_xml(name).replace(
+        "<type arch='x86_64' machine='q35'>hvm</type>",
+        "<type arch='x86_64' machine='q35'>hvm</type><loader readonly='yes' type='pflash'>%s</loader>"
+        "<nvram>%s</nvram>" % (loader, nvram)).replace('<devices>', '<features><acpi/></features><devices>', 1)
+    return scratch.define(xml), nvram
+
+
+def test_undefine_keeps_the_uefi_variables_unless_asked(scratch):
+    kept, kept_vars = uefi_domain(scratch)
+    removed, removed_vars = uefi_domain(scratch)
+    assert testbed.run_module('virt_domain', {'name': kept, 'state': 'undefined'})['changed'] is True
+    assert kept not in scratch.conn.listDefinedDomains() and os.path.exists(kept_vars)
+    result = testbed.run_module('virt_domain', {'name': removed, 'state': 'undefined', 'nvram': 'remove'})
+    assert result['domains'][removed]['actions'] == ['undefined']
+    assert not os.path.exists(removed_vars)
+
+
+def test_a_pattern_may_stop_or_remove_domains_only_when_allowed(scratch):
+    names = [scratch.create('q35', running=True, tag='pattern'), scratch.create('q35', tag='pattern')]
+    pattern = testbed.PREFIX + 'pattern-*'
+    before = {name: scratch.inactive_xml(name) for name in names}
+    for state in ('shutoff', 'undefined'):
+        refused = testbed.run_module('virt_domain', {'name': pattern, 'state': state})
+        assert refused.get('failed') is True and 'allow_pattern' in refused['msg'] and pattern in refused['msg']
+        assert {name: scratch.inactive_xml(name) for name in names} == before
+        assert scratch.dom(names[0]).isActive()
+    allowed = testbed.run_module('virt_domain', {'name': pattern, 'state': 'undefined', 'allow_pattern': True})
+    assert sorted(allowed['domains']) == sorted(names)
+    assert not set(names) & set(scratch.conn.listDefinedDomains())
+
+
+def test_a_start_qemu_refuses_is_not_reported_as_started(scratch):
+    """vmpvscsi serves LUN 0 only: QEMU 7.2 refuses a second disk on it when the domain starts."""
+    disks = ''.join("<disk type='file' device='disk'><source file='%s'/><target dev='sd%s' bus='scsi'/></disk>"
+                    % (testbed.image(testbed.scratch_name()), letter) for letter in 'ab')
+    name = scratch.create('q35', devices="<controller type='scsi' index='0' model='vmpvscsi'/>" + disks)
+    result = testbed.run_module('virt_domain', {'name': name, 'state': 'running'})
+    assert result.get('failed') is True and 'bad scsi device lun' in result['msg']
+    assert result['domains'][name]['actions'] == [] and result['domains'][name]['state'] == 'shutoff'

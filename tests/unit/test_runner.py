@@ -98,15 +98,34 @@ class Params:
 
 
 def test_patterns_expand_in_order_once_each():
-    names, matched = _runner.domain_names(Params(['web-*', 'db', 'web-2']), Listing(['db', 'web-1', 'web-2'], []))
-    assert names == ['web-1', 'web-2', 'db'] and matched == {'web-1'}
+    names, matched, unmatched = _runner.domain_names(Params(['web-*', 'db', 'web-2']),
+                                                     Listing(['db', 'web-1', 'web-2'], []))
+    assert names == ['web-1', 'web-2', 'db'] and matched == {'web-1'} and unmatched == []
+
+
+def test_an_exact_name_wins_over_the_pattern_it_looks_like():
+    names, matched, unmatched = _runner.domain_names(Params(['db[1]', 'web-?']), Listing(['db1', 'db[1]'], []))
+    assert names == ['db[1]'] and matched == set() and unmatched == ['web-?']
 
 
 def test_a_domain_gone_after_a_pattern_listed_it_is_left_out():
-    states = _runner.domain_states(Params(['web-*']), Listing(['web-1', 'web-2'], ['web-1']))
+    states = _runner.domain_states(Listing(['web-1', 'web-2'], ['web-1']), ['web-1', 'web-2'], {'web-1', 'web-2'})
     assert [state.name for state in states] == ['web-2']
 
 
 def test_a_named_domain_that_is_gone_is_an_error():
     with pytest.raises(NoSuchDomain):
-        list(_runner.domain_states(Params(['web-*', 'web-1']), Listing(['web-1', 'web-2'], ['web-1'])))
+        list(_runner.domain_states(Listing(['web-1', 'web-2'], ['web-1']), ['web-1', 'web-2'], {'web-2'}))
+
+
+class FailingModule:
+    def fail_json(self, **result):
+        raise SystemExit(result)
+
+
+def test_every_missing_library_is_named_at_once(monkeypatch):
+    monkeypatch.setattr(_runner.dx, 'etree', None)
+    monkeypatch.setattr(_runner._hypervisor, 'LIBVIRT_IMPORT_ERROR', 'Traceback: no libvirt')
+    with pytest.raises(SystemExit) as failed:
+        _runner.require_libraries(FailingModule())
+    assert '(lxml and libvirt-python)' in failed.value.args[0]['msg']
