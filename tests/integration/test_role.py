@@ -91,3 +91,19 @@ def test_bad_role_input_fails_before_any_domain_is_touched(scratch, role_vars, f
     failed = testbed.run_role(role_vars)[0]
     assert failed and fragment in failed[-1]['result']['msg'], failed[-1]['result']['msg']
     assert scratch.inactive_xml(name) == before and scratch.dom(name).ID() == domain_id
+
+
+def test_a_pattern_expands_to_real_domains_before_it_is_batched(scratch):
+    names = sorted(scratch.create('q35', running=True, tag='web', devices=testbed.SPARE_ROOT_PORTS)
+                   for _ in range(2))
+    pattern = testbed.PREFIX + 'web-*'
+    tasks = [{'name': 'role under test', 'ansible.builtin.include_role': {'name': 'virtuned.libvirt.device_update'},
+              'vars': dict(FAST, device_update_force_off=True, device_update_domains=[pattern],
+                           device_update_batch_size=1, device_update_buses={'disk_bus': 'sata'})},
+             {'name': 'report', 'ansible.builtin.debug': {'var': 'device_update_results'}}]
+    output = testbed.run_playbook(tasks)
+    results = output['tasks'][-1]['result']['device_update_results']
+    assert results == {name: 'updated with a cold boot' for name in names}
+    shutdowns = [task for task in output['tasks'] if task['name'].endswith('Shut them down gracefully')
+                 and not task['result'].get('skipped')]
+    assert [sorted(task['result']['domains']) for task in shutdowns] == [[names[0]], [names[1]]]
