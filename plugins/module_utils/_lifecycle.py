@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption, VirtunedError
 from ansible_collections.virtuned.libvirt.plugins.module_utils._hypervisor import Lifecycle
-from ansible_collections.virtuned.libvirt.plugins.module_utils._runner import PATTERN_CHARACTERS
+from ansible_collections.virtuned.libvirt.plugins.module_utils._runner import is_pattern
 
 STATES = ('running', 'shutoff', 'undefined')
 # States that stop or remove domains: a name pattern may reach them only with allow_pattern.
@@ -25,7 +25,7 @@ POLL_SECONDS = 0.25
 
 def refuse_patterns(asked, names, state):
     """A name that stood as a pattern (not a domain's own name) may not stop or remove domains."""
-    patterns = [name for name in asked if name not in names and any(c in name for c in PATTERN_CHARACTERS)]
+    patterns = [name for name in asked if name not in names and is_pattern(name)]
     if patterns:
         raise InvalidOption('name', patterns[0], ['domain names', 'a pattern with allow_pattern=true'],
                             reason='state=%s reaches domains by a pattern only with allow_pattern=true' % state)

@@ -39,6 +39,10 @@ def require_libraries(module):
 PATTERN_CHARACTERS = '*?['
 
 
+def is_pattern(name):
+    return any(character in name for character in PATTERN_CHARACTERS)
+
+
 def domain_names(module, hypervisor):
     """The names asked for, in order and once each; shell-style patterns expand to every match.
 
@@ -52,9 +56,9 @@ def domain_names(module, hypervisor):
         if not name:
             raise InvalidOption('name', name, ['a domain name or a pattern such as web-*'],
                                 reason='a domain name cannot be empty')
-        if any(character in name for character in PATTERN_CHARACTERS):
-            listed = hypervisor.domain_names() if listed is None else listed
-        if listed is not None and name not in listed and any(c in name for c in PATTERN_CHARACTERS):
+        if is_pattern(name) and listed is None:
+            listed = hypervisor.domain_names()
+        if is_pattern(name) and name not in listed:
             matches = [n for n in listed if fnmatch.fnmatchcase(n, name)]
             if not matches:
                 unmatched.append(name)

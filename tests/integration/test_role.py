@@ -94,8 +94,8 @@ def test_bad_role_input_fails_before_any_domain_is_touched(scratch, role_vars, f
 
 
 def test_a_pattern_expands_to_real_domains_before_it_is_batched(scratch):
-    names = sorted(scratch.create('q35', running=True, tag='web', devices=testbed.SPARE_ROOT_PORTS)
-                   for _ in range(2))
+    names = sorted([scratch.create('q35', running=True, tag='web', devices=testbed.SPARE_ROOT_PORTS),
+                    scratch.create('q35', running=True, tag='web', devices=testbed.SPARE_ROOT_PORTS)])
     pattern = testbed.PREFIX + 'web-*'
     tasks = [{'name': 'role under test', 'ansible.builtin.include_role': {'name': 'virtuned.libvirt.device_update'},
               'vars': dict(FAST, device_update_force_off=True, device_update_domains=[pattern],
