@@ -25,13 +25,6 @@ def converge(scratch, names, args, check_first=True):
     return result
 
 
-def starts(scratch, name):
-    scratch.start(name)
-    live = scratch.live_xml(name)
-    scratch.stop(name)
-    return live
-
-
 @pytest.mark.parametrize('machine', ['q35', 'i440fx'])
 def test_disks_virtio_sata_scsi_virtio_and_boot_order_survives(scratch, machine):
     second = "<disk type='file' device='disk'><source file='%s'/><target dev='vdb' bus='virtio'/>" \
@@ -42,7 +35,7 @@ def test_disks_virtio_sata_scsi_virtio_and_boot_order_survives(scratch, machine)
         assert result['changed'] is True
         assert testbed.disks(scratch.inactive_xml(name)) == [('disk', t, bus) for t in targets]
         assert "<boot order='1'/>" in scratch.inactive_xml(name).split(targets[1])[1].split('</disk>')[0]
-        live = starts(scratch, name)
+        live = scratch.live_xml_when_started(name)
         assert testbed.disks(live) == [('disk', t, bus) for t in targets]
     assert "model='virtio-scsi'" in scratch.inactive_xml(name)
 
@@ -52,7 +45,7 @@ def test_a_cdrom_with_media_goes_on_usb_and_starts(scratch):
             % testbed.image(testbed.scratch_name('media'))
     name = scratch.create('i440fx', devices=cdrom)
     converge(scratch, [name], {'cdrom_bus': 'usb'})
-    assert testbed.disks(starts(scratch, name))[1] == ('cdrom', 'sda', 'usb')
+    assert testbed.disks(scratch.live_xml_when_started(name))[1] == ('cdrom', 'sda', 'usb')
 
 
 def test_ide_cdrom_to_sata_on_i440fx_keeps_targets_apart(scratch):
@@ -61,7 +54,7 @@ def test_ide_cdrom_to_sata_on_i440fx_keeps_targets_apart(scratch):
     converge(scratch, [name], {'disk_bus': 'sata'})
     converge(scratch, [name], {'cdrom_bus': 'sata'})
     assert testbed.disks(scratch.inactive_xml(name)) == [('disk', 'sda', 'sata'), ('cdrom', 'sdb', 'sata')]
-    assert testbed.disks(starts(scratch, name)) == [('disk', 'sda', 'sata'), ('cdrom', 'sdb', 'sata')]
+    assert testbed.disks(scratch.live_xml_when_started(name)) == [('disk', 'sda', 'sata'), ('cdrom', 'sdb', 'sata')]
 
 
 @pytest.mark.parametrize('option, start, end, xpath', [
@@ -74,7 +67,7 @@ def test_video_and_nic_models(scratch, option, start, end, xpath):
     result = converge(scratch, names, {option: end})
     for name in names:
         assert testbed.parse(scratch.inactive_xml(name)).find(xpath).get('type') == end
-        assert testbed.parse(starts(scratch, name)).find(xpath).get('type') == end
+        assert testbed.parse(scratch.live_xml_when_started(name)).find(xpath).get('type') == end
         assert result['domains'][name]['reboot_required'] is False
 
 
@@ -84,7 +77,7 @@ def test_transitional_devices_land_behind_a_pcie_to_pci_bridge(scratch):
     xml = scratch.inactive_xml(name)
     assert "<disk type='file' device='disk' model='virtio-transitional'>" in xml
     assert "<model type='virtio-transitional'/>" in xml and "<rng model='virtio-transitional'>" in xml
-    live = starts(scratch, name)
+    live = scratch.live_xml_when_started(name)
     for xpath in ('devices/disk', 'devices/interface', 'devices/rng'):
         assert testbed.slot_controller(xml, xpath) == 'pcie-to-pci-bridge', xpath
         assert testbed.slot_controller(live, xpath) == 'pcie-to-pci-bridge', xpath
@@ -92,7 +85,7 @@ def test_transitional_devices_land_behind_a_pcie_to_pci_bridge(scratch):
     converge(scratch, [name], {'virtio_model': 'non-transitional'})
     xml = scratch.inactive_xml(name)
     assert "model='virtio-non-transitional'" in xml
-    starts(scratch, name)
+    scratch.live_xml_when_started(name)
     for xpath in ('devices/disk', 'devices/interface', 'devices/rng'):
         assert testbed.slot_controller(xml, xpath) == 'pcie-root-port', xpath
 

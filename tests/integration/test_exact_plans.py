@@ -53,7 +53,7 @@ def test_transitional_leaves_virtio_input_plain_and_covers_9p_filesystems(scratc
     root = testbed.parse(xml)
     assert [i.get('model') for i in root.findall("devices/input[@bus='virtio']")] == [None, None]
     assert root.find('devices/filesystem').get('model') == 'virtio-transitional'
-    live = testbed.parse(starts(scratch, name))
+    live = testbed.parse(scratch.live_xml_when_started(name))
     assert live.find('devices/filesystem').get('model') == 'virtio-transitional'
     if machine == 'q35':
         assert testbed.slot_controller(xml, 'devices/filesystem') == 'pcie-to-pci-bridge'
@@ -73,7 +73,7 @@ def test_a_disk_moved_off_scsi_drops_what_sata_cannot_carry_and_says_so(scratch)
     assert all(entry['device'] == 'disk sdb (now sdb)' for entry in dropped)
     disk = testbed.parse(scratch.inactive_xml(name)).find("devices/disk/target[@dev='sdb']/..")
     assert disk.find('wwn') is None and disk.find('target').get('rotation_rate') == '1'
-    assert testbed.disks(starts(scratch, name)) == [('disk', 'sda', 'sata'), ('disk', 'sdb', 'sata')]
+    assert testbed.disks(scratch.live_xml_when_started(name)) == [('disk', 'sda', 'sata'), ('disk', 'sdb', 'sata')]
 
 
 def test_new_scsi_names_avoid_a_scsi_hostdev_drive_address(scratch):
@@ -125,10 +125,3 @@ def converge(scratch, names, module, args):
         assert predicted['domains'][name].get('dropped') == result['domains'][name].get('dropped')
     assert testbed.run_module(module, dict(args, name=names))['changed'] is False
     return result
-
-
-def starts(scratch, name):
-    scratch.start(name)
-    live = scratch.live_xml(name)
-    scratch.stop(name)
-    return live

@@ -169,6 +169,13 @@ class Scratch:
         if dom.isActive():
             dom.destroy()
 
+    def live_xml_when_started(self, name):
+        """Start the domain, read its live XML (what QEMU runs), stop it again."""
+        self.start(name)
+        live = self.live_xml(name)
+        self.stop(name)
+        return live
+
     def cleanup(self):
         for name in self.names:
             try:
