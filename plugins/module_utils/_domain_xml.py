@@ -127,14 +127,49 @@ def same_document(left, right):
     return normalized(left) == normalized(right)
 
 
+MASK = '********'
+
+
+def _secret_holders(root):
+    """(element, attribute) for every secret of the document, in document order."""
+    return [(element, name) for element in root.iter() if isinstance(element.tag, str)
+            for name in SECRET_ATTRIBUTES if name in element.attrib]
+
+
 def masked(xml_text):
-    """The XML text with secrets (VNC/SPICE passwords) replaced, for diffs and messages."""
+    """The XML text with secrets (VNC/SPICE passwords) replaced by MASK, for diffs, messages and
+    returned definitions."""
     root = parse(xml_text)
-    for element in root.iter():
-        for name in SECRET_ATTRIBUTES:
-            if name in element.attrib:
-                element.set(name, '********')
+    holders = _secret_holders(root)
+    if not holders:
+        return xml_text  # libvirt's own text, as it was
+    for element, name in holders:
+        element.set(name, MASK)
     return serialize(root)
+
+
+def secrets(xml_text):
+    return [element.get(name) for element, name in _secret_holders(parse(xml_text)) if element.get(name) != MASK]
+
+
+def unmask(root, current):
+    """Give every masked secret of root the value the current definition holds at the same place
+    (the same element type, in order), so that a definition read back masked keeps its passwords.
+    Returns the masked places the current definition cannot fill."""
+    holders = {}
+    for element, name in _secret_holders(current) if current is not None else []:
+        holders.setdefault((element.tag, element.get('type'), name), []).append(element.get(name))
+    missing = []
+    for element, name in _secret_holders(root):
+        known = holders.get((element.tag, element.get('type'), name), [])
+        value = known.pop(0) if known else None
+        if element.get(name) != MASK:
+            continue
+        if value is None:
+            missing.append('%s type=%s %s' % (element.tag, element.get('type'), name))
+        else:
+            element.set(name, value)
+    return missing
 
 
 # --- the parts of a domain -------------------------------------------------------------
@@ -298,17 +333,56 @@ def abstract_devices(root, kinds=None):
     return [abstract(element) for element in devices(root) if selected(element, kinds)]
 
 
-def device_signature(root, kinds=None):
-    """What a cold boot would change: the devices without the runtime alias and address.
+# What a running domain adds to a device's definition: runtime names and placement.
+RUNTIME_CHILDREN = ('alias', 'address')
+# An attribute defined with this value is picked by libvirt at start (a VNC or SPICE port).
+PICKED_AT_START = '-1'
 
-    Comparing the live and the persistent signature tells whether the running domain
-    still waits for a cold boot.
+
+def cold_boot_pending(persistent, live, kinds=None):
+    """Whether a device of these kinds is defined otherwise than it runs: only a cold boot applies it.
+
+    Every defined device needs a live twin of its own: the same element, and every attribute,
+    child element and text of the definition present in the live one. The live XML adds runtime
+    state (aliases, addresses, source indexes, backing chains, tap names, pty paths, ports picked
+    at start); that is not a difference. A device defined but not running, or running but no
+    longer defined, is.
     """
-    signature = []
-    for form in abstract_devices(root, kinds):
-        form = dict(form, alias=None, address=None)
-        signature.append(tuple(sorted((key, repr(value)) for key, value in form.items())))
-    return sorted(signature)
+    defined = [element for element in devices(persistent) if selected(element, kinds)]
+    running = [element for element in devices(live) if selected(element, kinds)]
+    if len(defined) != len(running):
+        return True
+    for element in defined:
+        twin = next((candidate for candidate in running if _runs_as(element, candidate)), None)
+        if twin is None:
+            return True
+        running.remove(twin)
+    return False
+
+
+def _runs_as(defined, running):
+    source = defined.find('source')
+    # A drive without a medium loses its format at start.
+    ignored = {'driver': ('type',)} if defined.tag == 'disk' and (source is None or not source.attrib) else {}
+    return (defined.tag == running.tag and _same_attributes(defined, running, ())
+            and all(_present(child, running, ignored) for child in defined
+                    if isinstance(child.tag, str) and child.tag not in RUNTIME_CHILDREN))
+
+
+def _same_attributes(defined, running, ignored):
+    return all(running.get(name) == value for name, value in defined.attrib.items()
+               if name not in ignored and value != PICKED_AT_START)
+
+
+def _present(defined, running_parent, ignored):
+    """Whether a child of the definition is among the running element's children, with its attributes,
+    text and own children. ignored: attribute names to pass over, by element name."""
+    for candidate in running_parent.findall(defined.tag):
+        if (_same_attributes(defined, candidate, ignored.get(defined.tag, ()))
+                and (defined.text or '').strip() == (candidate.text or '').strip()
+                and all(_present(child, candidate, {}) for child in defined if isinstance(child.tag, str))):
+            return True
+    return False
 
 
 def find_devices(root, kind, **attributes):

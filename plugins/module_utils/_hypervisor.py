@@ -90,14 +90,17 @@ def _reason(exc):
 class Hypervisor:
     """One connection, used for every domain of a module call."""
 
-    def __init__(self, uri, schema_path=DOMAIN_SCHEMA):
+    def __init__(self, uri, schema_path=DOMAIN_SCHEMA, read_only=False):
+        """read_only: a read-only connection (libvirt's read-only socket), enough for reports and
+        open to accounts without write access; it reads definitions without their passwords."""
         self.uri = uri
+        self.read_only = read_only
         self._capabilities = {}
         self._schema_path = schema_path
         self._schema = None
         libvirt.registerErrorHandler(_quiet, None)
         try:
-            self.conn = libvirt.open(uri)
+            self.conn = libvirt.openReadOnly(uri) if read_only else libvirt.open(uri)
         except libvirt.libvirtError as exc:
             raise VirtunedError('cannot connect to libvirt at %r: %s' % (uri, _reason(exc)))
 
@@ -220,13 +223,17 @@ class Domain:
     def is_running(self):
         return bool(self._call('reading the state', self.handle.isActive))
 
+    def _secure(self):
+        # SECURE: a definition read without it loses its VNC/SPICE passwords when redefined. A
+        # read-only connection may not ask for them, and never defines.
+        return 0 if self.hypervisor.read_only else libvirt.VIR_DOMAIN_XML_SECURE
+
     def inactive_xml(self):
-        # SECURE: a definition read without it loses its VNC/SPICE passwords when redefined.
-        flags = libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE
-        return self._call('reading the persistent XML', self.handle.XMLDesc, flags)
+        return self._call('reading the persistent XML', self.handle.XMLDesc,
+                          libvirt.VIR_DOMAIN_XML_INACTIVE | self._secure())
 
     def live_xml(self):
-        return self._call('reading the live XML', self.handle.XMLDesc, libvirt.VIR_DOMAIN_XML_SECURE)
+        return self._call('reading the live XML', self.handle.XMLDesc, self._secure())
 
     def define(self, xml_text, expected_before):
         """Define the new persistent XML unless another writer changed it since it was read."""
@@ -303,6 +310,9 @@ class Lifecycle:
         if handle is None:
             return None
         return Domain(self.hypervisor, handle, self.name).inactive_xml()
+
+    def live_xml(self):
+        return Domain(self.hypervisor, self._existing('reading the live XML'), self.name).live_xml()
 
     def define(self, xml_text):
         with writer_lock(self.hypervisor.uri, self.name):

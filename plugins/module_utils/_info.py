@@ -24,6 +24,8 @@ def describe(state):
         'properties': properties,
         'stashed': stashed,
         'drift': dx.drift(properties, stashed),
+        'reboot_required': state.running and dx.cold_boot_pending(persistent, state.live),
+        'live_properties': dx.effective_properties(state.live) if state.running else None,
     }
     report['recommended'], report['recommended_message'] = _recommend.for_domain(persistent)
     return report

@@ -31,12 +31,17 @@ def refuse_patterns(asked, names, state):
                             reason='state=%s reaches domains by a pattern only with allow_pattern=true' % state)
 
 
-def check_definition(name, xml_text):
-    """The given definition parses and names the domain it is given for."""
+def check_definition(name, xml_text, previous_xml):
+    """The given definition parses, names the domain it is given for, and its masked passwords (a
+    definition returned by return_xml) are those of the current definition."""
     root = dx.parse(xml_text)
     if dx.domain_name(root) != name:
         raise InvalidOption('xml', '<name>%s</name>' % dx.domain_name(root), ['<name>%s</name>' % name],
                             reason='the definition must name the domain it is given for', domain=name)
+    missing = dx.unmask(root, dx.parse(previous_xml) if previous_xml is not None else None)
+    if missing:
+        raise InvalidOption('xml', dx.MASK, ['the password itself'],
+                            reason='the masked %s has no current value to keep' % ', '.join(missing), domain=name)
     return root
 
 
@@ -50,6 +55,7 @@ class Batch:
         self.clock, self.sleep = clock, sleep
         self.results = {}
         self.previous_xml = {}
+        self.wanted_xml = {}
         self.errors = {}
         self.warnings = []
 
@@ -77,7 +83,18 @@ class Batch:
                 result['msg'] = self.errors[name]
             if not self.check_mode and result['actions']:
                 result['state'] = self._guarded(name, life.state) or result.get('state')
+            result['reboot_required'] = bool(self._guarded(name, self._reboot_required, life, result))
         return self.results
+
+    def _reboot_required(self, life, result):
+        """Whether a domain that runs on has a definition (a new one, or one defined before the task)
+        whose devices differ from the ones it runs with: only a cold boot applies them."""
+        if result.get('previous_state') != 'running' or result.get('state') != 'running':
+            return False
+        persistent = life.inactive_xml()
+        if self.check_mode and 'defined' in result['actions']:
+            persistent = self.wanted_xml[life.name]
+        return dx.cold_boot_pending(dx.parse(persistent), dx.parse(life.live_xml()))
 
     def _guarded(self, name, function, *args):
         try:
@@ -96,11 +113,12 @@ class Batch:
         self.previous_xml[name] = previous_xml
         xml_text = self.params['xml']
         if xml_text is not None and self.params['state'] != 'undefined':
-            wanted = check_definition(name, xml_text)
+            wanted = check_definition(name, xml_text, previous_xml)
             differs = (previous_xml is not None and self.params['redefine']
                        and not dx.same_document(dx.parse(previous_xml), wanted))
             if previous_xml is None or differs:
-                self.warnings.append(self.hypervisor.preflight(name, xml_text, previous_xml, {'xml': xml_text}))
+                xml_text = self.wanted_xml[name] = dx.serialize(wanted)
+                self.warnings.append(self.hypervisor.preflight(name, xml_text, previous_xml, {'xml': self.params['xml']}))
                 self._act(life, 'defined', life.define, xml_text)
                 if previous_state == 'undefined':
                     result['_current'] = result['state'] = 'shutoff'

@@ -147,7 +147,7 @@ class Pending:
 def reboot_required(running, persistent, live, kinds):
     if not running:
         return False
-    return dx.device_signature(persistent, kinds) != dx.device_signature(live, kinds)
+    return dx.cold_boot_pending(persistent, live, kinds)
 
 
 def _define_all(pending):
@@ -337,11 +337,11 @@ def check_options(module, check):
         _fail(module, exc, {})
 
 
-def with_hypervisor(module, run):
+def with_hypervisor(module, run, read_only=False):
     """run(hypervisor) over one connection; a VirtunedError fails the task."""
     require_libraries(module)
     try:
-        with _hypervisor.Hypervisor(module.params['uri']) as hypervisor:
+        with _hypervisor.Hypervisor(module.params['uri'], read_only=read_only) as hypervisor:
             return run(hypervisor)
     except VirtunedError as exc:
         _fail(module, exc, {})
@@ -354,10 +354,10 @@ def _error_details(exc):
 
 
 def inspect(module, describe):
-    """Run a read-only module: describe(state) -> dict for every domain; never changes anything."""
+    """Run a read-only module over a read-only connection: describe(state) -> dict for every domain."""
     def read(hypervisor):
         names, matched, unmatched = selected_domains(module, hypervisor)
         return {state.name: describe(state) for state in domain_states(hypervisor, names, matched)}, unmatched
 
-    domains, unmatched = with_hypervisor(module, read)
+    domains, unmatched = with_hypervisor(module, read, read_only=True)
     module.exit_json(changed=False, domains=domains, unmatched_patterns=unmatched)

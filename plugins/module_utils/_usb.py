@@ -217,6 +217,9 @@ def _remove(root, params):
                                 ', '.join(_usb_device_label(e) for e in stranded)))
     for element in doomed:
         dx.remove_device(element)
+    if not usb_controllers(root):
+        # Without any USB controller libvirt adds its default one back at define: say "no USB" instead.
+        _disable_usb(root)
 
 
 def _disable_usb(root):

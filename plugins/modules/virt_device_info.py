@@ -13,7 +13,8 @@ description:
   - Reads the persistent definition (and the live one of a running domain) of each domain and reports its
     devices in an abstract form, the effective C(hw_*) bus and model values derived from them, the values
     stashed in the domain's metadata by M(virtuned.libvirt.virt_device_bus), and where the two drift apart.
-  - Never changes anything.
+  - Never changes anything, and reads over a read-only connection (libvirt's read-only socket), so an audit
+    account needs no write access to libvirt. Definitions are read without their passwords.
 extends_documentation_fragment:
   - virtuned.libvirt.virt
 attributes:
@@ -86,6 +87,14 @@ domains:
       description: The stashed keys whose value differs from the effective one.
       type: list
       elements: str
+    reboot_required:
+      description: The domain runs with devices other than its persistent definition holds (a change made
+        while it ran); only a cold boot applies the definition.
+      type: bool
+    live_properties:
+      description: For a running domain, the effective hw_* values of the devices it runs with (they differ
+        from RV(domains.properties) while a change waits for a cold boot); null when it does not run.
+      type: dict
     recommended:
       description:
         - The best values for the domain's guest OS (from its C(<libosinfo:os id=...>) metadata and the

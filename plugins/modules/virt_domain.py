@@ -46,6 +46,9 @@ options:
       - A whole domain definition to define, for one domain whose name it holds.
       - Nothing is defined when the persistent definition already equals it (libvirt's own output, as
         returned with O(return_xml=true), compares exactly).
+      - A password given as C(********) (masked, as RV(domains.previous_xml) returns it) keeps the domain's
+        current password of the same graphics type; the task is refused when the domain has none to keep.
+      - The passwords it holds are hidden from the task's output.
     type: str
   redefine:
     description:
@@ -65,8 +68,8 @@ options:
     default: false
   return_xml:
     description:
-      - Return each domain's persistent XML as it was before the task in RV(domains.previous_xml),
-        secrets included, so that it can be restored.
+      - Return each domain's persistent XML as it was before the task in RV(domains.previous_xml), so that
+        it can be restored; its passwords are masked and a restore keeps them.
     type: bool
     default: false
 attributes:
@@ -112,6 +115,11 @@ unmatched_patterns:
   returned: always
   type: list
   elements: str
+reboot_required:
+  description: The domains that run on with a definition only a cold boot applies.
+  returned: always
+  type: list
+  elements: str
 domains:
   description: Per domain name, what was done.
   returned: always
@@ -130,15 +138,22 @@ domains:
     state:
       description: The state after the task.
       type: str
+    reboot_required:
+      description: The domain runs on with a persistent definition whose devices differ from the ones it runs
+        with (a new O(xml) given while it runs, or a change made before); only a cold boot applies it.
+      type: bool
     previous_xml:
-      description: The persistent XML before the task, secrets included.
+      description:
+        - The persistent XML before the task, VNC/SPICE passwords masked as C(********).
+        - Given back as O(xml), a masked password keeps the domain's current one, so a saved definition
+          restores with its passwords without them ever leaving the hypervisor.
       type: str
       returned: when O(return_xml=true) and the domain was defined
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _lifecycle, _runner
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml, _lifecycle, _runner
 
 
 def main():
@@ -156,6 +171,8 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    if params['xml'] is not None:
+        module.no_log_values.update(_domain_xml.secrets(params['xml']))
     if params['shutdown_timeout'] < 0:
         module.fail_json(msg='option shutdown_timeout: value %r is not allowed; allowed: 0 or more seconds'
                          % params['shutdown_timeout'])
@@ -168,8 +185,9 @@ def main():
         for warning in filter(None, batch.warnings):
             module.warn(warning)
         for name, previous_xml in batch.previous_xml.items():
+            module.no_log_values.update(_domain_xml.secrets(previous_xml or '<domain/>'))
             if params['return_xml'] and previous_xml is not None:
-                results[name]['previous_xml'] = previous_xml
+                results[name]['previous_xml'] = _domain_xml.masked(previous_xml)
         return results, batch.errors
 
     def selected(hypervisor):
@@ -182,7 +200,8 @@ def main():
     changed = any(r['changed'] for r in results.values())
     if errors:
         module.fail_json(msg='; '.join(errors.values()), changed=changed, domains=results)
-    module.exit_json(changed=changed, domains=results, unmatched_patterns=unmatched)
+    module.exit_json(changed=changed, domains=results, unmatched_patterns=unmatched,
+                     reboot_required=[name for name, result in results.items() if result['reboot_required']])
 
 
 if __name__ == '__main__':

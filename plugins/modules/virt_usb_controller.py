@@ -49,6 +49,8 @@ options:
       - V(present) adds the controllers that are missing.
       - V(absent) removes the matching controllers (a usb2 master with its companions); refused while USB
         devices (input, hostdev, redirdev, disk on bus usb…) still need them, naming those devices.
+      - Removing the last USB controller leaves a C(model=none) controller, as O(model=none) does; without it
+        libvirt would add its default controller back.
     type: str
     choices: [present, absent]
     default: present

@@ -10,6 +10,7 @@ import subprocess
 import uuid
 
 import pytest
+import yaml
 
 import testbed
 
@@ -42,7 +43,9 @@ CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic
 def test_audit_report_renders_a_row_per_domain(scratch, tmp_path):
     ide = scratch.create('i440fx', devices="<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/></disk>")
     stashed = scratch.create('q35')
+    pending = scratch.create('q35', running=True)
     assert testbed.run_module('virt_device_bus', {'name': stashed, 'pin': True})['changed'] is True
+    assert testbed.run_module('virt_device_bus', {'name': pending, 'video_model': 'vga'})['reboot_required'] == [pending]
     output = testbed.run_playbook_file('playbooks/audit.yml', {'audit_dir': str(tmp_path)})
     assert testbed.failures(output) == []
     report = json.loads((tmp_path / 'audit.json').read_text())
@@ -50,6 +53,12 @@ def test_audit_report_renders_a_row_per_domain(scratch, tmp_path):
     assert rows[ide]['ide_devices'] == ['hdc'] and rows[ide]['stashed'] == {}
     assert rows[stashed]['stashed']['hw_disk_bus'] == 'virtio' and rows[stashed]['drift'] == []
     assert report['totals']['domains'] == len(report['domains']) and report['totals']['on_ide'] >= 1
+    # A running domain whose change waits for a cold boot shows both values, and counts.
+    assert rows[pending]['reboot_required'] is True and rows[stashed]['reboot_required'] is False
+    assert rows[pending]['properties']['hw_video_model'] == 'vga'
+    assert rows[pending]['live_properties']['hw_video_model'] == 'virtio'
+    assert report['totals']['reboot_pending'] == sum(row['reboot_required'] for row in report['domains']) >= 1
+    assert report['failed_hosts'] == {} and report['totals']['failed_hosts'] == 0
 
     profile = tmp_path / 'chromium-profile'
     page = 'file://%s' % (tmp_path / 'audit.html')
@@ -57,7 +66,50 @@ def test_audit_report_renders_a_row_per_domain(scratch, tmp_path):
                          capture_output=True, text=True, timeout=120, check=True).stdout
     assert len(re.findall(r'<tr class="domain">', dom)) == len(report['domains'])
     assert '<td>%s</td>' % ide in dom and '<td>%s</td>' % stashed in dom
+    assert 'vga (runs virtio)' in dom
     screenshot = os.path.join(testbed.BUILD, 'audit.png')
     shoot = ['--user-data-dir=%s' % profile, '--screenshot=%s' % screenshot, '--window-size=1400,900', page]
     subprocess.run([CHROMIUM] + CHROMIUM_FLAGS + shoot, capture_output=True, timeout=120, check=True)
     assert os.path.getsize(screenshot) > 10000
+
+
+def test_a_hypervisor_that_cannot_be_read_is_in_the_report_and_fails_the_run(scratch, tmp_path):
+    name = scratch.create('q35')
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'all': {'hosts': {
+        'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'},
+        'unreadable': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}',
+                       'audit_uri': 'qemu+unix:///system?socket=/nonexistent/libvirt-sock'},
+    }}}))
+    output = testbed.run_playbook_file('playbooks/audit.yml', {'audit_dir': str(tmp_path / 'report')},
+                                       inventory=str(inventory))
+    report = json.loads((tmp_path / 'report' / 'audit.json').read_text())
+    assert list(report['failed_hosts']) == ['unreadable']
+    assert 'cannot connect to libvirt' in report['failed_hosts']['unreadable']
+    assert report['totals']['failed_hosts'] == 1 and report['totals']['hosts'] == 2
+    assert name in [row['name'] for row in report['domains']]
+    assert all(row['host'] == 'localhost' for row in report['domains'])
+    assert 'unreadable' in (tmp_path / 'report' / 'audit.html').read_text()
+    failed = [t for t in output['tasks'] if t['name'].startswith('Fail the hosts') and t['result'].get('failed')]
+    assert [t['host'] for t in failed] == ['unreadable'], failed
+    assert output['stats']['unreadable']['failures'] == 1 and output['stats']['localhost']['failures'] == 0
+
+
+def test_the_report_goes_to_the_current_directory_by_default(tmp_path):
+    output = testbed.run_playbook_file('playbooks/audit.yml', cwd=str(tmp_path))
+    assert testbed.failures(output) == []
+    assert json.loads((tmp_path / 'audit.json').read_text())['totals']['hosts'] == 1
+    assert (tmp_path / 'audit.html').exists()
+
+
+def test_the_readme_audit_command_works_as_written(tmp_path):
+    with open(os.path.join(testbed.REPO, 'README.md')) as handle:
+        readme = handle.read()
+    command = next(line for line in readme.splitlines() if 'playbooks/audit.yml' in line and 'ansible-playbook' in line)
+    report = os.path.join(testbed.REPO, 'build', 'audit', 'audit.json')
+    if os.path.exists(report):
+        os.unlink(report)
+    done = subprocess.run(['bash', '-c', command], cwd=testbed.REPO, capture_output=True, text=True, timeout=600,
+                          check=False, env=dict(os.environ, ANSIBLE_LOCALHOST_WARNING='false'))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(open(report).read())['totals']['hosts'] == 1

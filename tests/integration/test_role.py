@@ -83,6 +83,15 @@ def test_a_batch_of_two(scratch):
     ({'device_update_domains': 'NAME', 'device_update_policy': ['modrn']}, "'modrn'"),
     ({'device_update_domains': 'NAME', 'device_update_buses': {'disk_bus': 'ide'}}, "option disk_bus: value 'ide'"),
     ({'device_update_domains': 'NAME', 'device_update_force_off': 'maybe'}, 'device_update_force_off'),
+    # The dicts take the modules' own options: a typo or a wrong value is refused up front.
+    ({'device_update_domains': 'NAME', 'device_update_buses': {'disk_buss': 'virtio'}}, 'disk_buss'),
+    ({'device_update_domains': 'NAME', 'device_update_inputs': {'pointer': 'tablet'}}, 'pointer'),
+    ({'device_update_domains': 'NAME', 'device_update_inputs': {'pointer_model': 'pen'}}, 'pen'),
+    ({'device_update_domains': 'NAME', 'device_update_usb_controllers': [{'model': 'qemu-xhci'}, {'modle': 'ehci'}]},
+     'modle'),
+    ({'device_update_domains': 'NAME', 'device_update_usb_controllers': [{'model': 'qemu-xhc'}]}, 'qemu-xhc'),
+    ({'device_update_domains': 'NAME', 'device_update_usb_controllers': [{'model': 'qemu-xhci', 'ports': 'many'}]},
+     'ports'),
 ])
 def test_bad_role_input_fails_before_any_domain_is_touched(scratch, role_vars, fragment):
     name = scratch.create('q35', running=True)
@@ -107,3 +116,48 @@ def test_a_pattern_expands_to_real_domains_before_it_is_batched(scratch):
     shutdowns = [task for task in output['tasks'] if task['name'].endswith('Shut them down gracefully')
                  and not task['result'].get('skipped')]
     assert [sorted(task['result']['domains']) for task in shutdowns] == [[names[0]], [names[1]]]
+
+
+def test_a_failing_usb_item_is_named_by_its_own_message(scratch):
+    name = scratch.create('q35', running=True, devices="<input type='tablet' bus='usb'/>")
+    before = scratch.inactive_xml(name)
+    failed, results = testbed.run_role(dict(FAST, device_update_domains=[name],
+                                            device_update_usb_controllers=[{'model': 'qemu-xhci'}, {'model': 'none'}]))
+    assert results == {name: 'refused'}
+    message = failed[-1]['result']['msg']
+    assert "option model: value 'none'" in message and 'input tablet' in message, message
+    assert 'One or more items failed' not in message
+    assert scratch.inactive_xml(name) == before
+
+
+def test_a_hot_plug_the_live_domain_refuses_is_reported_as_waiting_for_a_cold_boot(scratch):
+    # No free PCI slot: the plan expects the virtio keyboard to hot-plug, the live domain refuses it.
+    name = scratch.create('q35', running=True)
+    domain_id = scratch.dom(name).ID()
+    failed, results = testbed.run_role(dict(FAST, device_update_domains=[name],
+                                            device_update_inputs={'pointer_model': 'tablet', 'input_bus': 'virtio'}))
+    assert failed == [] and results == {name: 'updated, waiting for a cold boot'}
+    assert scratch.dom(name).ID() == domain_id  # the role did not power-cycle it
+    assert ('keyboard', 'virtio') in testbed.explicit_inputs(scratch.inactive_xml(name))
+    assert ('keyboard', 'virtio') not in testbed.explicit_inputs(scratch.live_xml(name))
+
+
+def test_a_value_qemu_refuses_only_at_start_is_rolled_back(scratch):
+    # A disk at unit 9 is fine on virtio-scsi; QEMU 7.2's lsilogic refuses it when the domain starts
+    # ("bad scsi device id: 9"), which no pre-flight sees: the role must roll back by itself.
+    devices = ("<controller type='scsi' index='0' model='virtio-scsi'/><disk type='file' device='disk'>"
+               "<source file='%s'/><target dev='sdb' bus='scsi'/>"
+               "<address type='drive' controller='0' bus='0' target='0' unit='9'/></disk>"
+               % testbed.image(testbed.scratch_name('unit9')))
+    name = scratch.create('q35', running=True, devices=devices)
+    other = scratch.create('q35', running=True, devices="<controller type='scsi' index='0' model='virtio-scsi'/>")
+    before = {n: scratch.inactive_xml(n) for n in (name, other)}
+    failed, results = testbed.run_role(dict(FAST, device_update_force_off=True, device_update_domains=[name, other],
+                                            device_update_buses={'scsi_model': 'lsilogic'}))
+    assert results == {name: 'rolled back', other: 'updated with a cold boot'}, results
+    message = failed[-1]['result']['msg']
+    assert 'bad scsi device id: 9' in message and 'previous definitions and power states restored' in message, message
+    assert scratch.inactive_xml(name) == before[name]
+    assert scratch.dom(name).isActive()
+    assert "model='virtio-scsi'" in scratch.live_xml(name)
+    assert "model='lsilogic'" in scratch.live_xml(other) and scratch.dom(other).isActive()

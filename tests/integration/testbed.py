@@ -256,13 +256,16 @@ def run_role(role_vars, check=False):
     return failed, report.get("device_update_results")
 
 
-def run_playbook_file(path, extra_vars=None, inventory=None):
+def run_playbook_file(path, extra_vars=None, inventory=None, cwd=None):
     """Run one of the repository's playbooks on localhost; returns the JSON callback output."""
     command = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i',
                inventory or os.path.join(REPO, 'playbooks', 'inventory', 'local.yml'), os.path.join(REPO, path)]
     if extra_vars:
         command += ['-e', json.dumps(extra_vars)]
-    done = subprocess.run(command, env=ansible_env(), capture_output=True, text=True, timeout=900, check=False)
+    env = ansible_env()
+    if cwd:
+        env['PWD'] = cwd  # as the shell sets it
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False, cwd=cwd)
     try:
         return json.loads(done.stdout)
     except ValueError:

@@ -179,11 +179,80 @@ def test_append_and_remove_device_keep_the_layout(root):
     assert dx.same_document(root, dx.parse(DOMAIN))
 
 
-def test_device_signature_ignores_runtime_alias_and_address(root):
+def running_copy(root):
+    """root as a running domain shows it: aliases, fresh addresses, source indexes, backing chains."""
     live = dx.clone(root)
-    for element in dx.devices(live):
+    for number, element in enumerate(dx.devices(live)):
         dx.remove_address(element)
-        element.append(dx.new_element('alias', {'name': 'net0'}))
-    assert dx.device_signature(root) == dx.device_signature(live)
+        element.append(dx.new_element('alias', {'name': 'dev%d' % number}))
+        source = element.find('source')
+        if element.tag == 'disk' and source is not None:
+            source.set('index', str(number))
+            element.append(dx.new_element('backingStore'))
+    return live
+
+
+def test_runtime_alias_address_and_indexes_are_no_pending_change(root):
+    assert not dx.cold_boot_pending(root, running_copy(root))
+
+
+def test_a_device_defined_but_not_running_is_a_pending_change(root):
+    live = running_copy(root)
     dx.remove_device(live.find("devices/input[@bus='usb']"))
-    assert dx.device_signature(root, ['input']) != dx.device_signature(live, ['input'])
+    assert dx.cold_boot_pending(root, live, ['input'])
+    assert not dx.cold_boot_pending(root, live, ['disk'])
+
+
+def test_a_changed_attribute_deep_in_a_device_is_a_pending_change(root):
+    live = running_copy(root)
+    root.find("devices/disk/target").set('bus', 'sata')
+    assert dx.cold_boot_pending(root, live, ['disk'])
+    live = running_copy(root)
+    serial = dx.new_element('serial')
+    serial.text = 'abc'
+    root.find("devices/disk").append(serial)
+    assert dx.cold_boot_pending(root, live, ['disk'])
+
+
+def test_a_root_attribute_that_runs_otherwise_is_a_pending_change():
+    usb = "<domain><devices><controller type='usb' index='0' model='qemu-xhci'%s/></devices></domain>"
+    assert dx.cold_boot_pending(dx.parse(usb % " ports='4'"), dx.parse(usb % " ports='15'"))
+    assert dx.cold_boot_pending(dx.parse(usb % " ports='4'"), dx.parse(usb % ''))
+
+
+def test_ports_and_ptys_picked_at_start_are_no_pending_change():
+    defined = dx.parse("<domain><devices><graphics type='vnc' port='-1' autoport='yes'/><console type='pty'>"
+                       "<target type='serial' port='0'/></console></devices></domain>")
+    live = dx.parse("<domain><devices><graphics type='vnc' port='5900' autoport='yes'/>"
+                    "<console type='pty' tty='/dev/pts/3'><source path='/dev/pts/3'/>"
+                    "<target type='serial' port='0'/><alias name='serial0'/></console></devices></domain>")
+    assert not dx.cold_boot_pending(defined, live)
+
+
+def test_an_empty_cdrom_loses_its_format_at_start_without_a_pending_change():
+    defined = dx.parse("<domain><devices><disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+                       "<target dev='sda' bus='sata'/><readonly/></disk></devices></domain>")
+    live = dx.parse("<domain><devices><disk type='file' device='cdrom'><driver name='qemu'/>"
+                    "<target dev='sda' bus='sata'/><readonly/><alias name='sata0-0-0'/></disk></devices></domain>")
+    assert not dx.cold_boot_pending(defined, live)
+
+
+PASSWORDS = ("<domain><name>d</name><devices><graphics type='vnc' passwd='one'/>"
+             "<graphics type='spice' passwd='two'/></devices></domain>")
+
+
+def test_masked_passwords_come_back_from_the_current_definition():
+    masked = dx.masked(PASSWORDS)
+    assert 'one' not in masked and 'two' not in masked and dx.secrets(masked) == []
+    assert dx.secrets(PASSWORDS) == ['one', 'two']
+    root = dx.parse(masked)
+    assert dx.unmask(root, dx.parse(PASSWORDS)) == []
+    assert dx.same_document(root, dx.parse(PASSWORDS))
+
+
+def test_a_password_given_in_clear_stays_and_a_masked_one_without_a_current_value_is_named():
+    given = dx.parse(dx.masked(PASSWORDS).replace("type=\"vnc\" passwd=\"********\"", "type=\"vnc\" passwd=\"new\""))
+    assert dx.unmask(given, dx.parse(PASSWORDS)) == []
+    assert given.find("devices/graphics[@type='vnc']").get('passwd') == 'new'
+    assert given.find("devices/graphics[@type='spice']").get('passwd') == 'two'
+    assert dx.unmask(dx.parse(dx.masked(PASSWORDS)), None) == ['graphics type=vnc passwd', 'graphics type=spice passwd']

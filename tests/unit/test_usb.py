@@ -85,6 +85,15 @@ def test_a_device_with_another_controller_left_may_lose_its_own_when_unaddressed
     assert controllers(root) == [('qemu-xhci', 1)]
 
 
+def test_removing_the_last_controller_says_no_usb_so_libvirt_adds_no_default_back():
+    root = dx.parse(DOMAIN.replace("<input type='tablet' bus='usb'><address type='usb' bus='0' port='1'/></input>", ''))
+    _usb.plan(root, params(model='piix3-uhci', state='absent'))
+    assert controllers(root) == [('none', 0)]
+    settled = dx.serialize(root)
+    _usb.plan(root, params(model='piix3-uhci', state='absent'))
+    assert dx.serialize(root) == settled
+
+
 def test_none_replaces_every_controller_and_a_model_replaces_none():
     root = dx.parse(DOMAIN.replace("<input type='tablet' bus='usb'><address type='usb' bus='0' port='1'/></input>", ''))
     _usb.plan(root, params(model='none'))
