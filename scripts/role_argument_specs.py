@@ -26,6 +26,7 @@ PASSED_TO = {
     'device_update_buses': 'virt_device_bus',
     'device_update_inputs': 'virt_input',
     'device_update_usb_controllers': 'virt_usb_controller',
+    'device_update_machine': 'virt_machine',
 }
 CONNECTION_OPTIONS = ('uri', 'name')
 KEPT = ('type', 'elements', 'choices')

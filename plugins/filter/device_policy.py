@@ -12,7 +12,9 @@ description:
   - Takes a list of shipped profile names (V(modern), V(legacy-guest), V(windows)) and dicts of policy keys,
     and merges them in order, later items winning. A key set to null in a later item unsets it.
   - Policy keys are C(hw_disk_bus), C(hw_cdrom_bus), C(hw_floppy_bus), C(hw_input_bus), C(hw_pointer_model),
-    C(hw_video_model), C(hw_vif_model), C(hw_scsi_model), C(virtio_model) and C(usb_model).
+    C(hw_video_model), C(hw_vif_model), C(hw_scsi_model), C(virtio_model) and C(usb_model), and the platform
+    keys C(hw_machine_type), C(pcie_free_ports) (an integer) and C(features) (a list of names from
+    M(virtuned.libvirt.virt_machine)'s table), applied by M(virtuned.libvirt.virt_machine).
   - An unknown profile or key, a value a key cannot take, or a merged result that cannot stand (a
     V(usbtablet) pointer on the V(virtio) input bus) raises an error naming it.
   - With O(modules=true) the result is grouped by the module and option that apply each key, as the
@@ -25,7 +27,8 @@ options:
     elements: raw
     required: true
   modules:
-    description: Group the merged keys as C(virt_device_bus), C(virt_input) and C(virt_usb_controller) options.
+    description: Group the merged keys as C(virt_device_bus), C(virt_input), C(virt_usb_controller) and C(virt_machine)
+      options.
     type: bool
     default: false
 author:

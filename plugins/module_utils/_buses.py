@@ -246,10 +246,21 @@ def move_disks(root, device, bus, scsi_model=None, option='disk_bus', allowed=()
             disk.attrib.pop('model', None)
         dropped += _drop_what_the_bus_cannot_carry(disk, bus, '%s %s (now %s)' % (device, old_name, name))
         dx.remove_address(disk)
-    if bus == 'scsi' and not dx.find_devices(root, 'controller', type='scsi'):
-        controller = {'type': 'scsi', 'index': 0, 'model': scsi_model or 'virtio-scsi'}
-        dx.append_device(root, dx.new_element('controller', controller))
+    if bus == 'scsi':
+        ensure_scsi_controller(root, scsi_model)
     return dropped
+
+
+def ensure_scsi_controller(root, model=None):
+    """A SCSI disk needs a SCSI controller: add one (model, else virtio-scsi) when the domain has none."""
+    if not dx.find_devices(root, 'controller', type='scsi'):
+        controller = {'type': 'scsi', 'index': 0, 'model': model or 'virtio-scsi'}
+        dx.append_device(root, dx.new_element('controller', controller))
+
+
+def free_target(root, bus):
+    """The first target name on bus that no disk uses and whose drive address is free."""
+    return _free_target(bus, {dx.disk_target(disk) for disk in dx.disks(root)}, _drive_addresses_in_use(root, bus, ()))
 
 
 def _check_lun0_only_controllers(root, params):
@@ -357,30 +368,43 @@ def _virtio_devices(root):
     """
     found = []
     for element in dx.devices(root):
-        address = element.find('address')
-        if address is not None and address.get('type') not in (None, 'pci'):
-            continue
-        kind = element.tag
-        model = element.find('model')
-        if kind == 'disk' and dx.disk_bus(element) == 'virtio':
-            found.append((element, element, 'model', None))
-        elif kind == 'interface' and model is not None and model.get('type') in tables.VIRTIO_FLAVOURS and (
-                element.get('type') not in tables.NICS_PLAIN_VIRTIO_ONLY):
-            found.append((element, model, 'type', 'virtio'))
-        elif kind in ('rng', 'memballoon') and element.get('model') in tables.VIRTIO_FLAVOURS:
-            found.append((element, element, 'model', 'virtio'))
-        elif kind == 'vsock':
-            found.append((element, element, 'model', None))
-        elif kind == 'filesystem' and _is_9p(element):
-            found.append((element, element, 'model', None))
-        elif kind == 'hostdev' and element.get('type') == 'scsi_host':
-            found.append((element, element, 'model', None))
-        elif kind == 'controller' and element.get('type') == 'scsi' and (
-                element.get('model') in ('virtio-scsi',) + tables.VIRTIO_FLAVOURS):
-            found.append((element, element, 'model', 'virtio-scsi'))
-        elif kind == 'controller' and element.get('type') == 'virtio-serial':
-            found.append((element, element, 'model', None))
+        holder = virtio_holder(element)
+        if holder is not None:
+            found.append((element,) + holder)
     return found
+
+
+def virtio_holder(element):
+    """(attribute holder, attribute name, plain name) of a device that takes a virtio flavour, else None."""
+    address = element.find('address')
+    if address is not None and address.get('type') not in (None, 'pci'):
+        return None
+    kind = element.tag
+    model = element.find('model')
+    if kind == 'disk' and dx.disk_bus(element) == 'virtio':
+        return element, 'model', None
+    if kind == 'interface' and model is not None and model.get('type') in tables.VIRTIO_FLAVOURS and (
+            element.get('type') not in tables.NICS_PLAIN_VIRTIO_ONLY):
+        return model, 'type', 'virtio'
+    if kind in ('rng', 'memballoon') and element.get('model') in tables.VIRTIO_FLAVOURS:
+        return element, 'model', 'virtio'
+    if kind == 'vsock' or (kind == 'filesystem' and _is_9p(element)) or (
+            kind == 'hostdev' and element.get('type') == 'scsi_host') or (
+            kind == 'controller' and element.get('type') == 'virtio-serial'):
+        return element, 'model', None
+    if kind == 'controller' and element.get('type') == 'scsi' and (
+            element.get('model') in ('virtio-scsi',) + tables.VIRTIO_FLAVOURS):
+        return element, 'model', 'virtio-scsi'
+    return None
+
+
+def domain_flavour(root):
+    """The virtio flavour the domain's devices have: transitional when any of them is."""
+    flavours = {holder.get(attribute) for _element, holder, attribute, _plain in _virtio_devices(root)}
+    for flavour in ('virtio-transitional', 'virtio-non-transitional'):
+        if flavour in flavours:
+            return flavour
+    return 'virtio'
 
 
 def _is_9p(filesystem):
@@ -392,17 +416,26 @@ def _is_9p(filesystem):
 
 def set_virtio_model(root, flavour):
     """Give every virtio device with a model the flavour; plain virtio is the bare name."""
-    for element, holder, attribute, plain in _virtio_devices(root):
-        current = holder.get(attribute) or 'virtio'
-        if current == plain:
-            current = 'virtio'
-        if current == flavour:
-            continue
-        if flavour == 'virtio':
-            if plain is None:
-                holder.attrib.pop(attribute, None)
-            else:
-                holder.set(attribute, plain)
+    for element, _holder, _attribute, _plain in _virtio_devices(root):
+        set_flavour(element, flavour)
+
+
+def set_flavour(element, flavour):
+    """Give one device the virtio flavour (when it takes one); a changed device loses its address."""
+    found = virtio_holder(element)
+    if found is None:
+        return
+    holder, attribute, plain = found
+    current = holder.get(attribute) or 'virtio'
+    if current == plain:
+        current = 'virtio'
+    if current == flavour:
+        return
+    if flavour == 'virtio':
+        if plain is None:
+            holder.attrib.pop(attribute, None)
         else:
-            holder.set(attribute, flavour)
-        dx.remove_address(element)
+            holder.set(attribute, plain)
+    else:
+        holder.set(attribute, flavour)
+    dx.remove_address(element)

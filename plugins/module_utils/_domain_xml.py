@@ -29,6 +29,7 @@ PROPERTY_KEYS = (
     'hw_disk_bus',
     'hw_floppy_bus',
     'hw_input_bus',
+    'hw_machine_type',
     'hw_pointer_model',
     'hw_video_model',
     'hw_vif_model',
@@ -54,14 +55,15 @@ def _parser():
 
 
 def parse(xml_text, root_tag='domain'):
-    """Parse libvirt XML text (a domain by default) safely into an lxml element."""
+    """Parse libvirt XML text (a domain by default; any element with root_tag=None) safely into an
+    lxml element."""
     if isinstance(xml_text, str):
         xml_text = xml_text.encode('utf-8')
     try:
         root = etree.fromstring(xml_text, _parser())
     except etree.XMLSyntaxError as exc:
-        raise VirtunedError('cannot parse the %s XML: %s' % (root_tag, exc))
-    if root.tag != root_tag:
+        raise VirtunedError('cannot parse the %s XML: %s' % (root_tag or 'device', exc))
+    if root_tag is not None and root.tag != root_tag:
         raise VirtunedError('expected a <%s> document, got <%s>' % (root_tag, root.tag))
     return root
 
@@ -260,9 +262,10 @@ def device_bus(element):
     return element.get('bus')
 
 
-def _natural_key(element):
+def natural_key(element, by_alias=True):
+    """A user alias (unless by_alias is false), else the attributes libvirt keys the device on."""
     alias = device_alias(element)
-    if alias and alias.startswith('ua-'):
+    if by_alias and alias and alias.startswith('ua-'):
         return ('alias', alias)
     kind = element.tag
     if kind == 'disk':
@@ -274,7 +277,7 @@ def _natural_key(element):
         return (kind, element.get('type'), element.get('index'), element.get('model'))
     if kind == 'input':
         return (kind, element.get('type'), element.get('bus'))
-    if alias:
+    if alias and by_alias:
         return ('alias', alias)
     return (kind, element.get('type'), device_model(element))
 
@@ -288,13 +291,13 @@ def device_identity(element):
     video heads, two identical inputs or redirdevs) are told apart by their order: the second
     one's key ends in 1, the third's in 2.
     """
-    key = _natural_key(element)
+    key = natural_key(element)
     if key[0] == 'alias':
         return key
     parent = element.getparent()
     siblings = list(parent) if parent is not None else [element]
     twins = sum(1 for other in siblings[:siblings.index(element)]
-                if isinstance(other.tag, str) and other.tag == element.tag and _natural_key(other) == key)
+                if isinstance(other.tag, str) and other.tag == element.tag and natural_key(other) == key)
     return key + (twins,) if twins else key
 
 
@@ -360,7 +363,18 @@ def cold_boot_pending(persistent, live, kinds=None):
     return False
 
 
+def platform_pending(persistent, live):
+    """Whether the machine type, the features or the clock are defined otherwise than the domain runs."""
+    if os_type(persistent)['machine'] != os_type(live)['machine']:
+        return True
+    return not all(_present(defined, live, {}) for defined in (persistent.find('features'), persistent.find('clock'))
+                   if defined is not None)
+
+
 def _runs_as(defined, running):
+    alias = device_alias(defined)
+    if alias and alias.startswith('ua-') and device_alias(running) != alias:
+        return False  # a user alias is configuration: it names the device for hot-unplug
     source = defined.find('source')
     # A drive without a medium loses its format at start.
     ignored = {'driver': ('type',)} if defined.tag == 'disk' and (source is None or not source.attrib) else {}
@@ -415,6 +429,18 @@ def append_device(root, element):
         container.append(element)
     _indent_like_siblings(container, element)
     return element
+
+
+def insert_in_order(parent, child, order):
+    """Insert child before the first sibling that order puts after it (elements order does not name
+    go last), so that the document keeps the order libvirt writes."""
+    rank = order.index(child.tag) if child.tag in order else len(order)
+    for position, other in enumerate(parent):
+        if isinstance(other.tag, str) and other.tag in order and order.index(other.tag) > rank:
+            parent.insert(position, child)
+            return child
+    parent.append(child)
+    return child
 
 
 def remove_device(element):
@@ -498,6 +524,7 @@ def effective_properties(root):
         'hw_floppy_bus': first(disks(root, 'floppy'), disk_bus),
         'hw_video_model': first(primary or videos, device_model),
         'hw_vif_model': first(find_devices(root, 'interface'), device_model),
+        'hw_machine_type': os_type(root)['machine'],
     }
     if properties['hw_vif_model'] in VIRTIO_FLAVOURS:
         properties['hw_vif_model'] = 'virtio'  # the flavour is virtio_model's business, not the NIC model's

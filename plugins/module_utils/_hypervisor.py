@@ -15,6 +15,7 @@ import hashlib
 import os
 import stat
 import tempfile
+import threading
 import traceback
 from urllib.parse import urlparse
 
@@ -78,6 +79,33 @@ def writer_lock(uri, name):
 DOMAIN_SCHEMA = '/usr/share/libvirt/schemas/domain.rng'
 
 
+_EVENTS = []
+
+
+def _event_loop():
+    """libvirt's default event loop, on a thread of its own: it must exist before the connection
+    opens for that connection to deliver events (a device's removal)."""
+    if not _EVENTS:
+        libvirt.virEventRegisterDefaultImpl()
+        thread = threading.Thread(target=_run_events, name='libvirt-events', daemon=True)
+        thread.start()
+        _EVENTS.append(thread)
+
+
+def _run_events():
+    while True:
+        libvirt.virEventRunDefaultImpl()
+
+
+def _device_label(device_xml):
+    """A device named in a message: its kind and alias (or target, MAC, type and bus)."""
+    element = dx.parse(device_xml, root_tag=None)
+    form = dx.abstract(element)
+    name = form['alias'] or form['target'] or form['mac']
+    names = [name] if name else [n for n in (form['type'], form['bus'], form['model']) if n]
+    return ' '.join([element.tag] + names)
+
+
 def _quiet(_context, _error):
     # libvirt prints every error to stderr by default; ours are raised and reported instead.
     return None
@@ -96,9 +124,11 @@ class Hypervisor:
         self.uri = uri
         self.read_only = read_only
         self._capabilities = {}
+        self._host_capabilities = None
         self._schema_path = schema_path
         self._schema = None
         libvirt.registerErrorHandler(_quiet, None)
+        _event_loop()
         try:
             self.conn = libvirt.openReadOnly(uri) if read_only else libvirt.open(uri)
         except libvirt.libvirtError as exc:
@@ -189,6 +219,15 @@ class Hypervisor:
         """Validate at define time only when the schema could not be asked here."""
         return 0 if self.schema() is not None else libvirt.VIR_DOMAIN_DEFINE_VALIDATE
 
+    def host_capabilities(self):
+        """The host's capabilities XML (the machine types of each emulator among them), read once."""
+        if self._host_capabilities is None:
+            try:
+                self._host_capabilities = self.conn.getCapabilities()
+            except libvirt.libvirtError as exc:
+                raise VirtunedError('cannot read the host capabilities: %s' % _reason(exc))
+        return self._host_capabilities
+
     def capabilities(self, root):
         """The host's domain capabilities for this domain's emulator, arch, machine and virt type."""
         os_type = dx.os_type(root)
@@ -251,11 +290,39 @@ class Domain:
             self._call('restoring the previous XML', self.hypervisor.conn.defineXML, xml_text)
 
     def attach_live(self, device_xml):
-        self._call('hot-plugging %s' % device_xml, self.handle.attachDeviceFlags, device_xml,
+        self._call('hot-plugging %s' % _device_label(device_xml), self.handle.attachDeviceFlags, device_xml,
                    libvirt.VIR_DOMAIN_AFFECT_LIVE)
 
-    def detach_live(self, device_xml):
-        self._call('hot-unplugging %s' % device_xml, self.handle.detachDeviceFlags, device_xml,
+    def detach_live(self, device_xml, alias=None, timeout=10):
+        """Hot-unplug a device (by its alias when it has one) and wait up to timeout seconds for
+        libvirt's device-removed event: True when it left, False when the guest has not released it
+        (a PCI unplug needs the guest's consent)."""
+        removed = threading.Event()
+
+        def on_removed(_conn, _domain, removed_alias, _opaque):
+            if alias is None or removed_alias == alias:
+                removed.set()
+
+        conn = self.hypervisor.conn
+        callback = conn.domainEventRegisterAny(self.handle, libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+                                               on_removed, None)
+        try:
+            if alias:
+                self._call('hot-unplugging %s' % alias, self.handle.detachDeviceAlias, alias,
+                           libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            else:
+                self._call('hot-unplugging %s' % _device_label(device_xml), self.handle.detachDeviceFlags,
+                           device_xml, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            if removed.wait(timeout):
+                return True
+        finally:
+            conn.domainEventDeregisterAny(callback)
+        # The removal may have completed before the event could be delivered.
+        return alias is not None and alias not in [dx.device_alias(e) for e in dx.devices(dx.parse(self.live_xml()))]
+
+    def update_live(self, device_xml):
+        """Change a device of the running domain in place (media, link state, …)."""
+        self._call('updating %s live' % _device_label(device_xml), self.handle.updateDeviceFlags, device_xml,
                    libvirt.VIR_DOMAIN_AFFECT_LIVE)
 
 
@@ -275,6 +342,15 @@ class Capabilities:
         if enum_element is None:
             return None
         return [value.text for value in enum_element.findall('value')]
+
+    def hyperv_features(self):
+        """The Hyper-V enlightenments this emulator and virt type take, or None when libvirt does not say."""
+        hyperv = self.root.find('features/hyperv')
+        if hyperv is None:
+            return None
+        if hyperv.get('supported') == 'no':
+            return []
+        return [value.text for value in hyperv.findall("enum[@name='features']/value")]
 
 
 class Lifecycle:

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _recommend
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _machine, _recommend
 
 
 def describe(state):
@@ -27,5 +27,10 @@ def describe(state):
         'reboot_required': state.running and dx.cold_boot_pending(persistent, state.live),
         'live_properties': dx.effective_properties(state.live) if state.running else None,
     }
+    machines = _machine.MachineTypes(state.hypervisor.host_capabilities(), os_type['arch'] or 'x86_64',
+                                     dx.emulator(persistent))
+    report['machine_missing'] = not machines.offers(os_type['machine'])
+    report['machine_deprecated'] = os_type['machine'] in machines.deprecated
+    report['newer_machines'] = machines.newer(os_type['machine'])
     report['recommended'], report['recommended_message'] = _recommend.for_domain(persistent)
     return report

@@ -94,7 +94,8 @@ class Batch:
         persistent = life.inactive_xml()
         if self.check_mode and 'defined' in result['actions']:
             persistent = self.wanted_xml[life.name]
-        return dx.cold_boot_pending(dx.parse(persistent), dx.parse(life.live_xml()))
+        persistent, live = dx.parse(persistent), dx.parse(life.live_xml())
+        return dx.cold_boot_pending(persistent, live) or dx.platform_pending(persistent, live)
 
     def _guarded(self, name, function, *args):
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _inputs
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _inputs, _machine
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption
 
 # key -> the values a profile may give it (None: any string, checked per domain when applied).
@@ -25,6 +25,14 @@ KEYS = {
     'hw_scsi_model': None,
     'virtio_model': ('virtio', 'transitional', 'non-transitional'),
     'usb_model': None,
+    'hw_machine_type': None,
+}
+# Platform keys whose values are not strings: key -> (check, what is allowed).
+PLATFORM_KEYS = {
+    'pcie_free_ports': (lambda value: isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 30,
+                        ['an integer from 0 to 30']),
+    'features': (lambda value: isinstance(value, list) and all(name in _machine.FEATURES for name in value),
+                 ['a list of: %s' % ', '.join(sorted(_machine.FEATURES))]),
 }
 
 # The shipped profiles; docs/policies.md gives each one's reasons.
@@ -58,6 +66,9 @@ APPLIED_BY = {
     'hw_pointer_model': ('virt_input', 'pointer_model'),
     'hw_input_bus': ('virt_input', 'input_bus'),
     'usb_model': ('virt_usb_controller', 'model'),
+    'hw_machine_type': ('virt_machine', 'machine_type'),
+    'pcie_free_ports': ('virt_machine', 'pcie_free_ports'),
+    'features': ('virt_machine', 'features'),
 }
 
 
@@ -85,11 +96,16 @@ def merge(items, profiles=None):
 
 
 def check(key, value):
-    if key not in KEYS:
-        raise InvalidOption('key', key, sorted(KEYS), reason='not a policy key')
-    allowed = KEYS[key]
+    if key not in KEYS and key not in PLATFORM_KEYS:
+        raise InvalidOption('key', key, sorted(KEYS) + sorted(PLATFORM_KEYS), reason='not a policy key')
     if value is None:
         return
+    if key in PLATFORM_KEYS:
+        valid, allowed = PLATFORM_KEYS[key]
+        if not valid(value):
+            raise InvalidOption(key, value, allowed)
+        return
+    allowed = KEYS[key]
     if not isinstance(value, str) or (allowed is not None and value not in allowed):
         raise InvalidOption(key, value, allowed if allowed is not None else ['a string'])
 
@@ -102,7 +118,7 @@ def check_combination(merged):
 
 def module_options(merged):
     """{module: {option: value}} for the modules that apply a merged policy."""
-    options = {'virt_device_bus': {}, 'virt_input': {}, 'virt_usb_controller': {}}
+    options = {'virt_device_bus': {}, 'virt_input': {}, 'virt_usb_controller': {}, 'virt_machine': {}}
     for key, value in merged.items():
         module, option = APPLIED_BY[key]
         options[module][option] = value

@@ -9,6 +9,7 @@ input leaves every domain as it was.
 
 from __future__ import annotations
 
+import collections
 import fnmatch
 
 from ansible.module_utils.basic import missing_required_lib
@@ -37,6 +38,8 @@ def require_libraries(module):
 
 
 PATTERN_CHARACTERS = '*?['
+# Seconds a hot-unplug waits for libvirt's device-removed event before it is reported pending.
+DEFAULT_UNPLUG_TIMEOUT = 10
 
 
 def is_pattern(name):
@@ -107,9 +110,11 @@ class DomainState:
 
 
 class Change:
-    """The planned persistent XML of one domain, and the devices to (un)plug live."""
+    """The planned persistent XML of one domain, and the devices to (un)plug or update live.
 
-    def __init__(self, state, after, attach=(), detach=(), report=None):
+    detach and update hold elements of the live XML (update: the device as it should run)."""
+
+    def __init__(self, state, after, attach=(), detach=(), report=None, update=()):
         self.state = state
         self.after = after
         self.report = report or {}
@@ -117,6 +122,7 @@ class Change:
         self.after_xml = dx.serialize(after) if self.changed else state.before_xml
         self.attach = list(attach) if state.running else []
         self.detach = list(detach) if state.running else []
+        self.update = list(update) if state.running else []
 
     def predicted_live(self):
         live = dx.clone(self.state.live)
@@ -124,6 +130,11 @@ class Change:
             for element in dx.devices(live):
                 if dx.device_identity(element) == dx.device_identity(device):
                     dx.remove_device(element)
+                    break
+        for device in self.update:
+            for element in dx.devices(live):
+                if element.tag == device.tag and dx.device_alias(element) == dx.device_alias(device):
+                    element.getparent().replace(element, dx.clone(device))
                     break
         for device in self.attach:
             dx.append_device(live, dx.clone(device))
@@ -142,12 +153,20 @@ class Pending:
         self.report = change.report
         self.detach = [(dx.device_xml(device), dx.abstract(device)) for device in change.detach]
         self.attach = [(dx.device_xml(device), dx.abstract(device)) for device in change.attach]
+        self.update = [(dx.device_xml(device), dx.abstract(device)) for device in change.update]
 
 
-def reboot_required(running, persistent, live, kinds):
+class Scope(collections.namedtuple('Scope', 'kinds devices_from_live platform')):
+    """What a module reports on: kinds, the devices it manages (element names, a predicate on the
+    element, or None for all); devices_from_live, a running domain's devices read from its live XML;
+    platform, whether its changes include the machine type and features."""
+
+
+def reboot_required(running, persistent, live, scope):
     if not running:
         return False
-    return dx.cold_boot_pending(persistent, live, kinds)
+    return dx.cold_boot_pending(persistent, live, scope.kinds) or (
+        scope.platform and dx.platform_pending(persistent, live))
 
 
 def _define_all(pending):
@@ -187,26 +206,72 @@ def _batch_error(exc, defined):
     return error
 
 
-def _plug_live(item, warn):
-    """Plug/unplug on the running domain; returns what was done.
+def _plug_live(item, warn, unplug_timeout):
+    """Unplug, update and plug on the running domain; returns what was done.
 
     The persistent change stands even when the live domain refuses a device (no free
-    hot-pluggable slot, a guest that does not release it): that is reported, and the
+    hot-pluggable slot) or the guest does not release one in unplug_timeout seconds (a PCI
+    unplug needs its consent): that is reported ('not attached', 'pending'), and the
     domain's reboot_required says a cold boot is still needed.
     """
-    operations = [('detached', item.domain.detach_live, device) for device in item.detach]
-    operations += [('attached', item.domain.attach_live, device) for device in item.attach]
     actions = []
-    for action, operation, (device_xml, device) in operations:
-        entry = {'action': action, 'device': device}
+    for device_xml, device in item.detach:
+        entry = {'action': 'detached', 'device': device}
         try:
-            operation(device_xml)
+            if not item.domain.detach_live(device_xml, device.get('alias'), unplug_timeout):
+                entry['action'] = 'pending'
+                warn('%s: the guest has not released %s %s after %s seconds; the persistent definition no '
+                     'longer has it, a cold boot removes it'
+                     % (item.name, device['kind'], device.get('alias'), unplug_timeout))
         except VirtunedError as exc:
-            entry['action'] = 'not ' + action
-            entry['error'] = exc.msg
+            entry.update(action='not detached', error=exc.msg)
             warn('%s; the persistent definition has the change, a cold boot applies it' % exc.msg)
         actions.append(entry)
+    for action, operation, changes in (('updated', item.domain.update_live, item.update),
+                                       ('attached', item.domain.attach_live, item.attach)):
+        for device_xml, device in changes:
+            entry = {'action': action, 'device': device}
+            try:
+                operation(device_xml)
+            except VirtunedError as exc:
+                entry.update(action='not ' + action, error=exc.msg)
+                warn('%s; the persistent definition has the change, a cold boot applies it' % exc.msg)
+            actions.append(entry)
     return actions
+
+
+def _with_controllers(attach, defined, live):
+    """The devices to hot-plug, each preceded by the controller it needs when the running domain lacks
+    it (libvirt added it to the definition: a virtio-serial controller for a channel, a SCSI one for
+    a SCSI disk), so that the controller is plugged first."""
+    running = {(c.get('type'), c.get('index')) for c in dx.find_devices(live, 'controller')}
+    controllers = {(c.get('type'), c.get('index')): c for c in dx.find_devices(defined, 'controller')}
+    placed = []
+    for device_xml, device in attach:
+        twin = next((e for e in dx.devices(defined) if device.get('alias') and dx.device_alias(e) == device['alias']),
+                    None)
+        needed = _controller_of(twin) if twin is not None else None
+        if needed is not None and needed not in running and needed in controllers:
+            controller = dx.clone(controllers[needed])
+            dx.remove_address(controller)
+            placed.append((dx.device_xml(controller), dx.abstract(controller)))
+            running.add(needed)
+        placed.append((device_xml, device))
+    return placed
+
+
+# address type -> the controller type it hangs on (drive addresses: the disk's bus)
+CONTROLLER_OF_ADDRESS = {'virtio-serial': 'virtio-serial', 'usb': 'usb', 'ccid': 'ccid'}
+
+
+def _controller_of(element):
+    address = element.find('address')
+    if address is None:
+        return None
+    kind = CONTROLLER_OF_ADDRESS.get(address.get('type'))
+    if address.get('type') == 'drive':
+        kind = dx.disk_bus(element) if element.tag == 'disk' else 'scsi'
+    return (kind, address.get('controller') or address.get('bus') or '0') if kind else None
 
 
 def _diff_entry(name, before_xml, after_xml):
@@ -225,13 +290,16 @@ def requested(module):
             and value != module.argument_spec.get(option, {}).get('default')}
 
 
-def converge(module, plan, kinds):
+def converge(module, plan, kinds, devices_from_live=False, platform=False):
     """Run a changing module: plan(state) -> Change for every domain, then define them all.
+
+    kinds, devices_from_live, platform: what it reports on (see Scope).
 
     A domain that does not change (or any domain in check mode) is settled as soon as it is
     planned; the others wait as text until every domain has been planned.
     """
     require_libraries(module)
+    scope = Scope(kinds, devices_from_live, platform)
     results, diffs, pending, refused = {}, [], [], []
     unmatched = []
     try:
@@ -252,12 +320,12 @@ def converge(module, plan, kinds):
                     pending.append(Pending(change))
                     results[state.name] = None  # keeps the order of the names
                 else:
-                    results[state.name] = _settled(module, change, kinds, diffs)
+                    results[state.name] = _settled(module, change, scope, diffs)
             if refused:
                 raise _refusals(refused)
             _define_all(pending)
             for item in pending:
-                results[item.name] = _applied(module, item, kinds, diffs)
+                results[item.name] = _applied(module, item, scope, diffs)
     except VirtunedError as exc:
         _fail(module, exc, {name: result for name, result in results.items() if result is not None})
     summary = dict(
@@ -289,7 +357,7 @@ def _plan_one(plan, state):
         raise
 
 
-def _settled(module, change, kinds, diffs):
+def _settled(module, change, scope, diffs):
     """The result of a domain that is not written: unchanged, or predicted in check mode."""
     state = change.state
     after, live = state.before, state.live
@@ -298,26 +366,31 @@ def _settled(module, change, kinds, diffs):
         live = change.predicted_live() if state.running else None
         if module._diff:
             diffs.append(_diff_entry(state.name, state.before_xml, change.after_xml))
-    return _result(change.report, change.changed, state.running, after, live, kinds, [])
+    return _result(change.report, change.changed, state.running, after, live, scope, [])
 
 
-def _applied(module, item, kinds, diffs):
+def _applied(module, item, scope, diffs):
     """The result of a domain whose new definition was defined: plug live, then read back."""
-    live_changes = _plug_live(item, module.warn) if item.running else []
+    unplug_timeout = module.params.get('unplug_timeout', DEFAULT_UNPLUG_TIMEOUT)
+    after_xml = item.domain.inactive_xml()
+    if item.running:
+        item.attach = _with_controllers(item.attach, dx.parse(after_xml), dx.parse(item.domain.live_xml()))
+    live_changes = _plug_live(item, module.warn, unplug_timeout) if item.running else []
     if module._diff:
         # The planned definition, as check mode shows it: the diff is the change this module made.
         diffs.append(_diff_entry(item.name, item.before_xml, item.after_xml))
-    after_xml = item.domain.inactive_xml()
     live = dx.parse(item.domain.live_xml()) if item.running else None
-    return _result(item.report, True, item.running, dx.parse(after_xml), live, kinds, live_changes)
+    return _result(item.report, True, item.running, dx.parse(after_xml), live, scope, live_changes)
 
 
-def _result(report, changed, running, after, live, kinds, live_changes):
+def _result(report, changed, running, after, live, scope, live_changes):
     result = dict(report, changed=changed, live_changes=live_changes,
-                  reboot_required=reboot_required(running, after, live, kinds),
-                  devices=dx.abstract_devices(after, kinds))
+                  reboot_required=reboot_required(running, after, live, scope),
+                  devices=dx.abstract_devices(live if running and scope.devices_from_live else after, scope.kinds))
     if running:
-        result['live_devices'] = dx.abstract_devices(live, kinds)
+        result['live_devices'] = dx.abstract_devices(live, scope.kinds)
+    if scope.devices_from_live and running:
+        result['persistent_devices'] = dx.abstract_devices(after, scope.kinds)
     return result
 
 
@@ -330,11 +403,12 @@ def _fail(module, exc, results):
 
 def check_options(module, check):
     """check(params) for what the options alone can get wrong: one failure for the task, before
-    any domain is read."""
+    any domain is read. Returns what check returns."""
     try:
-        check(module.params)
+        return check(module.params)
     except VirtunedError as exc:
         _fail(module, exc, {})
+        return None
 
 
 def with_hypervisor(module, run, read_only=False):

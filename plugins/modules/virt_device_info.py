@@ -77,8 +77,8 @@ domains:
       elements: dict
     properties:
       description: The effective hw_* values (hw_disk_bus, hw_cdrom_bus, hw_floppy_bus, hw_input_bus,
-        hw_pointer_model, hw_video_model, hw_vif_model) derived from the persistent definition; null where
-        the domain has no such device.
+        hw_machine_type, hw_pointer_model, hw_video_model, hw_vif_model) derived from the persistent definition;
+        null where the domain has no such device.
       type: dict
     stashed:
       description: The hw_* values stashed in the virtuned metadata; empty when nothing was stashed.
@@ -91,6 +91,17 @@ domains:
       description: The domain runs with devices other than its persistent definition holds (a change made
         while it ran); only a cold boot applies the definition.
       type: bool
+    machine_missing:
+      description: The domain's machine type is not among those its emulator offers on this host (it cannot
+        start here); see M(virtuned.libvirt.virt_machine).
+      type: bool
+    machine_deprecated:
+      description: The domain's machine type is deprecated on this host (QEMU will drop it).
+      type: bool
+    newer_machines:
+      description: The host's non-deprecated machine types of the domain's family newer than its own, newest first.
+      type: list
+      elements: str
     live_properties:
       description: For a running domain, the effective hw_* values of the devices it runs with (they differ
         from RV(domains.properties) while a change waits for a cold boot); null when it does not run.

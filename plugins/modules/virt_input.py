@@ -54,6 +54,13 @@ options:
         the resolved set remains (implicit PS/2 devices stay).
     type: bool
     default: false
+  unplug_timeout:
+    description:
+      - Seconds a hot-unplug waits for libvirt's device-removed event; a device the guest has not released by
+        then (a virtio input device is a PCI device, whose unplug needs the guest's consent) is reported
+        V(pending) in RV(domains.live_changes) and the domain waits for a cold boot.
+    type: int
+    default: 10
 author:
   - virtuned maintainers (@virtuned)
 '''
@@ -110,7 +117,9 @@ domains:
       elements: dict
       returned: when the domain runs
     live_changes:
-      description: What was done to the running domain, each C(action) (V(attached), V(detached)) and C(device).
+      description: What was done to the running domain, each C(action) (V(attached), V(detached), V(pending) when the
+        guest has not released the device within O(unplug_timeout), V(not attached) or V(not detached) with
+        C(error)) and C(device).
       type: list
       elements: dict
 reboot_required:
@@ -139,10 +148,14 @@ def main():
             devices=dict(type='list', elements='raw'),  # checked by _inputs.check_devices, which names what is wrong
             state=dict(type='str', default='present', choices=['present', 'absent']),
             exclusive=dict(type='bool', default=False),
+            unplug_timeout=dict(type='int', default=_runner.DEFAULT_UNPLUG_TIMEOUT),
         ),
         mutually_exclusive=[('devices', 'pointer_model'), ('devices', 'input_bus')],
         supports_check_mode=True,
     )
+    if module.params['unplug_timeout'] < 0:
+        module.fail_json(msg='option unplug_timeout: value %r is not allowed; allowed: 0 or more seconds'
+                         % module.params['unplug_timeout'])
     if module.params['exclusive'] and module.params['state'] == 'absent':
         module.fail_json(msg='option exclusive: value True is not allowed with state=absent; allowed: false')
 

@@ -3,9 +3,10 @@
 The corpus is the installed libvirt's tests/qemuxml2argvdata and tests/qemuxml2xmloutdata
 (scripts/libvirt-corpus.sh fetches them). Each schema-valid x86 file is made to fit this host
 (TCG, the local emulator, the unversioned machine type of its family); then every value of every
-option of virt_device_bus, virt_input and virt_usb_controller is planned on it with the modules'
-own code. Each plan must either be refused with an InvalidOption (a clear message, nothing
-written) or give a definition that libvirt's schema accepts, that planning again leaves as it is,
+option of virt_device_bus, virt_input and virt_usb_controller, the addition, change and removal of
+devices of many kinds with virt_device, and every platform option of virt_machine, is planned on
+it with the modules' own code. Each plan must either be refused with an InvalidOption (a clear
+message, nothing written) or give a definition that libvirt's schema accepts, that planning again leaves as it is,
 that touches nothing outside what the module manages, and that libvirt's QEMU driver accepts,
 unless it refuses the file's own definition too, which the count calls "not judged". What the
 QEMU driver refuses is the pre-flight at work: the modules refuse it, with libvirt's reason,
@@ -20,10 +21,11 @@ import json
 import os
 import re
 import subprocess
+import types
 
 import pytest
 
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses, _inputs, _usb
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses, _device_spec, _inputs, _machine, _usb
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption
 from ansible_collections.virtuned.libvirt.plugins.module_utils._hypervisor import Hypervisor
@@ -70,6 +72,45 @@ def usb_edits():
     return edits
 
 
+def device_edits():
+    image = '/var/lib/libvirt/images/corpus-data.img'
+    added = [
+        {'kind': 'disk', 'alias': 'data', 'source': image},
+        {'kind': 'disk', 'alias': 'cd', 'device': 'cdrom'},
+        {'kind': 'interface', 'alias': 'nic', 'type': 'user'},
+        {'kind': 'rng', 'alias': 'rng', 'model': 'virtio', 'source': '/dev/urandom'},
+        {'kind': 'input', 'alias': 'tablet', 'type': 'tablet', 'bus': 'usb'},
+        {'kind': 'channel', 'alias': 'agent', 'target': {'type': 'virtio', 'name': 'org.qemu.guest_agent.0'}},
+        {'kind': 'watchdog', 'alias': 'dog', 'model': 'i6300esb', 'action': 'reset'},
+    ]
+    edits = [{'devices': [spec]} for spec in added]
+    edits.append({'devices': [{'kind': 'disk', 'target': 'vda', 'boot_order': 1}]})
+    edits.append({'devices': [{'kind': 'disk', 'target': 'sda'}, {'kind': 'input', 'type': 'tablet', 'bus': 'usb'}],
+                  'state': 'absent'})
+    return edits
+
+
+def device_plan(root, params, _hypervisor):
+    full = {'state': 'present', 'live': 'auto', 'unplug_timeout': 10}
+    full.update(params)
+    state = types.SimpleNamespace(before=root, before_xml=dx.serialize(root), running=False, live=None)
+    return _device_spec.plan(state, _device_spec.check_all(full), full).after
+
+
+def machine_edits():
+    return [{'machine_type': 'q35', 'allow_family_change': True}, {'pcie_free_ports': 3},
+            {'features': sorted(_machine.FEATURES)}, {'pin': True}]
+
+
+def machine_plan(root, params, hypervisor):
+    full = {'machine_type': None, 'allow_family_change': False, 'pcie_free_ports': None, 'features': None,
+            'pin': False}
+    full.update(params)
+    os_type = dx.os_type(root)
+    machines = _machine.MachineTypes(hypervisor.host_capabilities(), os_type['arch'] or 'x86_64', dx.emulator(root))
+    _machine.plan(root, full, machines, hypervisor.capabilities(root))
+
+
 def bus_plan(root, params, hypervisor):
     full = dict.fromkeys(_buses.OPTIONS)
     full.update(params)
@@ -89,10 +130,19 @@ def usb_plan(root, params, _hypervisor):
 
 
 MODULES = {
+    'virt_device': (device_plan, device_edits(), ('disk', 'interface', 'rng', 'input', 'channel', 'watchdog',
+                                                  'controller')),
+    'virt_machine': (machine_plan, machine_edits(), None),
     'virt_device_bus': (bus_plan, bus_edits(), _buses.KINDS),
     'virt_input': (input_plan, input_edits(), ('input',)),
     'virt_usb_controller': (usb_plan, usb_edits(), ('controller',)),
 }
+
+
+def planned(plan, root, params, hypervisor):
+    """The planned definition: root edited in place, or the new root a plan returns."""
+    result = plan(root, params, hypervisor)
+    return root if result is None else result
 
 
 def corpus_files():
@@ -116,10 +166,11 @@ def fit_to_this_host(root):
 
 
 def outside(root, kinds):
-    """What a module must leave alone: every part but its device kinds and the metadata."""
+    """What a module must leave alone: every part but its device kinds and the metadata (with kinds
+    None, a platform module: every device, the machine type, the features and the clock)."""
     copy = dx.clone(root)
     for element in list(copy):
-        if element.tag == 'metadata':
+        if element.tag == 'metadata' or (kinds is None and element.tag in ('os', 'features', 'clock')):
             copy.remove(element)
     for element in dx.devices(copy):
         if dx.selected(element, kinds):
@@ -176,7 +227,7 @@ def test_every_edit_of_every_module_on_libvirts_test_domains(hypervisor, chunk):
                 after = dx.clone(root)
                 counts['edits'] += 1
                 try:
-                    plan(after, params, hypervisor)
+                    after = planned(plan, after, params, hypervisor)
                 except InvalidOption as exc:
                     refused_up_front[category(exc.msg)] += 1
                     counts['edits refused up front'] += 1
@@ -194,7 +245,7 @@ def test_every_edit_of_every_module_on_libvirts_test_domains(hypervisor, chunk):
                     continue
                 again = dx.clone(after)
                 try:
-                    plan(again, params, hypervisor)
+                    again = planned(plan, again, params, hypervisor)
                 except Exception as exc:
                     failures.append('%s: the second run fails: %r' % (where, exc))
                     continue

@@ -6,7 +6,7 @@ import testbed
 
 CONTRACT_DEVICE_KEYS = {'kind', 'type', 'bus', 'model', 'alias', 'target', 'mac', 'index', 'address'}
 PROPERTY_KEYS = {'hw_disk_bus', 'hw_cdrom_bus', 'hw_floppy_bus', 'hw_input_bus', 'hw_pointer_model',
-                 'hw_video_model', 'hw_vif_model'}
+                 'hw_video_model', 'hw_vif_model', 'hw_machine_type'}
 
 
 def test_running_q35_and_stopped_i440fx_in_one_call(scratch):

@@ -44,6 +44,7 @@ def test_audit_report_renders_a_row_per_domain(scratch, tmp_path):
     ide = scratch.create('i440fx', devices="<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/></disk>")
     stashed = scratch.create('q35')
     pending = scratch.create('q35', running=True)
+    deprecated = scratch.create('pc-i440fx-1.5')  # QEMU 7.2 marks it deprecated
     assert testbed.run_module('virt_device_bus', {'name': stashed, 'pin': True})['changed'] is True
     assert testbed.run_module('virt_device_bus', {'name': pending, 'video_model': 'vga'})['reboot_required'] == [pending]
     output = testbed.run_playbook_file('playbooks/audit.yml', {'audit_dir': str(tmp_path)})
@@ -59,6 +60,8 @@ def test_audit_report_renders_a_row_per_domain(scratch, tmp_path):
     assert rows[pending]['live_properties']['hw_video_model'] == 'virtio'
     assert report['totals']['reboot_pending'] == sum(row['reboot_required'] for row in report['domains']) >= 1
     assert report['failed_hosts'] == {} and report['totals']['failed_hosts'] == 0
+    assert rows[deprecated]['machine_deprecated'] is True and rows[stashed]['machine_deprecated'] is False
+    assert report['totals']['on_deprecated_machines'] == sum(row['machine_deprecated'] for row in report['domains'])
 
     profile = tmp_path / 'chromium-profile'
     page = 'file://%s' % (tmp_path / 'audit.html')
@@ -66,7 +69,7 @@ def test_audit_report_renders_a_row_per_domain(scratch, tmp_path):
                          capture_output=True, text=True, timeout=120, check=True).stdout
     assert len(re.findall(r'<tr class="domain">', dom)) == len(report['domains'])
     assert '<td>%s</td>' % ide in dom and '<td>%s</td>' % stashed in dom
-    assert 'vga (runs virtio)' in dom
+    assert 'vga (runs virtio)' in dom and 'pc-i440fx-1.5 (deprecated)' in dom
     screenshot = os.path.join(testbed.BUILD, 'audit.png')
     shoot = ['--user-data-dir=%s' % profile, '--screenshot=%s' % screenshot, '--window-size=1400,900', page]
     subprocess.run([CHROMIUM] + CHROMIUM_FLAGS + shoot, capture_output=True, timeout=120, check=True)

@@ -161,3 +161,18 @@ def test_a_value_qemu_refuses_only_at_start_is_rolled_back(scratch):
     assert scratch.dom(name).isActive()
     assert "model='virtio-scsi'" in scratch.live_xml(name)
     assert "model='lsilogic'" in scratch.live_xml(other) and scratch.dom(other).isActive()
+
+
+def test_a_platform_policy_cold_boots_only_the_domains_whose_machine_changes(scratch):
+    capabilities = testbed.parse(scratch.conn.getCapabilities())
+    q35 = sorted({m.text for m in capabilities.findall("guest/arch[@name='x86_64']/machine")
+                  if m.text.startswith('pc-q35-') and m.get('deprecated') != 'yes'},
+                 key=lambda n: tuple(int(p) for p in n[len('pc-q35-'):].split('.')))
+    old = scratch.create(q35[0], running=True)
+    current = scratch.create(q35[-1], running=True)
+    ids = {name: scratch.dom(name).ID() for name in (old, current)}
+    failed, results = testbed.run_role(dict(FAST, device_update_force_off=True, device_update_domains=[old, current],
+                                            device_update_policy=[{'hw_machine_type': 'q35'}]))
+    assert failed == [] and results == {old: 'updated with a cold boot', current: 'unchanged'}, results
+    assert "machine='%s'" % q35[-1] in scratch.live_xml(old)
+    assert scratch.dom(old).ID() != ids[old] and scratch.dom(current).ID() == ids[current]

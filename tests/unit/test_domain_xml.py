@@ -125,7 +125,7 @@ def test_effective_properties(root):
     assert dx.effective_properties(root) == {
         'hw_cdrom_bus': 'sata', 'hw_disk_bus': 'virtio', 'hw_floppy_bus': None,
         'hw_input_bus': None, 'hw_pointer_model': 'usbtablet', 'hw_video_model': 'qxl',
-        'hw_vif_model': 'e1000',
+        'hw_vif_model': 'e1000', 'hw_machine_type': 'pc-q35-7.2',
     }
 
 

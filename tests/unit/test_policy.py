@@ -33,6 +33,9 @@ def test_merge_order_later_wins(items, expected):
     (['modern', {'hw_pointer_model': 'usbtablet'}], "hw_input_bus='virtio'"),
     ([42], '42'),
     ([{'hw_video_model': 7}], '7'),
+    ([{'pcie_free_ports': 'three'}], "'three'"),
+    ([{'pcie_free_ports': 99}], 'from 0 to 30'),
+    ([{'features': ['vmcoreinfo', 'turbo']}], 'vmcoreinfo'),
 ])
 def test_unknown_and_conflicting_are_named(items, named):
     with pytest.raises(AnsibleFilterError) as raised:
@@ -51,3 +54,9 @@ def test_grouped_by_module():
                                           'video_model': 'virtio', 'virtio_model': 'virtio'}
     assert grouped['virt_input'] == {'pointer_model': 'tablet', 'input_bus': 'virtio'}
     assert grouped['virt_usb_controller'] == {'model': 'qemu-xhci'}
+
+
+def test_platform_keys_go_to_virt_machine():
+    grouped = device_policy([{'hw_machine_type': 'q35', 'pcie_free_ports': 3, 'features': ['vmcoreinfo']}],
+                            modules=True)
+    assert grouped['virt_machine'] == {'machine_type': 'q35', 'pcie_free_ports': 3, 'features': ['vmcoreinfo']}

@@ -30,3 +30,16 @@ def test_every_module_option_is_a_role_option_without_a_default():
             assert 'default' not in spec, (role_option, name)  # a default would make every dict non-empty
             assert spec['type'] == module_options[name]['type']
             assert spec.get('choices') == module_options[name].get('choices')
+
+
+def test_the_role_passes_every_option_on_to_its_module():
+    with open(os.path.join(ROOT, 'roles', 'device_update', 'tasks', 'batch.yml')) as handle:
+        tasks = handle.read()
+    passed_as = {'device_update_buses': 'device_update__buses.%s',
+                 'device_update_inputs': 'device_update__inputs.%s',
+                 'device_update_usb_controllers': 'item.%s',
+                 'device_update_machine': 'device_update__machine.%s'}
+    for role_option, module in role_argument_specs.PASSED_TO.items():
+        for name in role_argument_specs.nested_options(module):
+            # once to plan in check mode, once to apply
+            assert tasks.count('%s: "{{ %s' % (name, passed_as[role_option] % name)) == 2, (role_option, name)

@@ -1,0 +1,458 @@
+# -*- coding: utf-8 -*-
+# Copyright: virtuned.libvirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Device specs: the abstract form (or an XML snippet) -> a device element, filled from the domain.
+
+What virt_device and the device_xml filter share: checking a spec, building its element, filling
+what it leaves out from the domain (policy, stashed hw_* values, the guest OS's recommendations,
+then libvirt's defaults), and finding the device it names in a domain (user alias first, then the
+natural key).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _recommend
+from ansible_collections.virtuned.libvirt.plugins.module_utils._runner import Change
+from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption, VirtunedError
+
+KINDS = ('disk', 'interface', 'controller', 'input', 'rng', 'video', 'sound', 'watchdog', 'channel', 'serial',
+         'console', 'filesystem', 'hostdev', 'redirdev', 'memballoon', 'panic', 'vsock', 'tpm', 'smartcard', 'shmem')
+
+# key -> (the Python types it takes, how the allowed values read in a message)
+KEYS = {
+    'kind': ((str,), 'one of the kinds'),
+    'alias': ((str,), 'letters, digits, _ and -, with or without the ua- prefix'),
+    'type': ((str,), 'a string'),
+    'device': ((str,), 'disk, cdrom, floppy or lun'),
+    'bus': ((str,), 'a string'),
+    'model': ((str,), 'a string'),
+    'source': ((str, dict), 'a path, or a dict of <source> attributes'),
+    'target': ((str, dict), "a disk's device name (vdb), or a dict of <target> attributes"),
+    'mac': ((str,), 'a MAC address'),
+    'driver': ((dict,), 'a dict of <driver> attributes'),
+    'boot_order': ((int,), 'an integer from 1'),
+    'address': ((dict,), 'a dict of <address> attributes'),
+    'index': ((int,), 'an integer'),
+    'readonly': ((bool,), 'true or false'),
+    'action': ((str,), "a watchdog's action (reset, poweroff, pause, dump, none…)"),
+    'xml': ((str,), 'a device XML snippet'),
+}
+USER_ALIAS = re.compile(r'^ua-[A-Za-z0-9_-]+$')
+# Kinds whose model is an attribute of the device element; interface and video carry <model type=...>.
+MODEL_ATTRIBUTE = ('disk', 'controller', 'rng', 'memballoon', 'input', 'watchdog', 'sound', 'tpm', 'shmem', 'panic',
+                   'vsock', 'filesystem')
+# Where a plain-string source goes, per kind and type.
+SOURCE_ATTRIBUTE = {('disk', 'file'): 'file', ('disk', 'block'): 'dev', ('disk', 'dir'): 'dir',
+                    ('filesystem', 'mount'): 'dir', ('serial', 'file'): 'path', ('console', 'file'): 'path',
+                    ('serial', 'dev'): 'path', ('channel', 'unix'): 'path'}
+# Children in the order libvirt writes them, per kind (others: the order of this list).
+CHILD_ORDER = ('driver', 'mac', 'source', 'backend', 'target', 'model', 'readonly', 'boot', 'alias', 'address')
+# spec key -> the hw_* value that fills it, per kind (and disk device)
+FILLED_BY = {
+    ('disk', 'disk'): 'hw_disk_bus',
+    ('disk', 'cdrom'): 'hw_cdrom_bus',
+    ('disk', 'floppy'): 'hw_floppy_bus',
+    ('interface', None): 'hw_vif_model',
+    ('video', None): 'hw_video_model',
+    ('input', None): 'hw_input_bus',
+}
+
+
+def user_alias(alias):
+    return alias if alias.startswith('ua-') else 'ua-' + alias
+
+
+def check(spec, option='devices'):
+    """Refuse what no domain could take: not a dict, an unknown kind or key, a key of the wrong type."""
+    if not isinstance(spec, dict):
+        raise InvalidOption(option, spec, ['a dict with kind (or xml) and the keys of the abstract device form'])
+    unknown = sorted(set(spec) - set(KEYS))
+    if unknown:
+        raise InvalidOption('%s.%s' % (option, unknown[0]), spec[unknown[0]], sorted(KEYS),
+                            reason='%s is not a key of a device spec' % unknown[0])
+    for key, value in spec.items():
+        types, allowed = KEYS[key]
+        if value is not None and (not isinstance(value, types) or (isinstance(value, bool) and bool not in types)):
+            raise InvalidOption('%s.%s' % (option, key), value, [allowed])
+    if ('xml' in spec) == ('kind' in spec):
+        raise InvalidOption(option, spec, ['a spec with kind', 'a spec with xml'],
+                            reason='give either kind (the abstract form) or xml (a snippet)')
+    if 'xml' in spec and set(spec) - {'xml', 'alias'}:
+        raise InvalidOption(option, spec, ['xml alone, or xml with alias'],
+                            reason='an xml snippet carries its own attributes')
+    if 'kind' in spec and spec['kind'] not in KINDS:
+        raise InvalidOption('%s.kind' % option, spec['kind'], KINDS)
+    if spec.get('alias') is not None and not USER_ALIAS.match(user_alias(spec['alias'])):
+        raise InvalidOption('%s.alias' % option, spec['alias'], [KEYS['alias'][1]])
+    if spec.get('boot_order') is not None and spec['boot_order'] < 1:
+        raise InvalidOption('%s.boot_order' % option, spec['boot_order'], [KEYS['boot_order'][1]])
+
+
+def check_all(params):
+    """Check every spec of params['devices'] before any domain is read; returns [(element, spec)]."""
+    if params.get('unplug_timeout') is not None and params['unplug_timeout'] < 0:
+        raise InvalidOption('unplug_timeout', params['unplug_timeout'], ['0 or more seconds'])
+    wanted, aliases = [], {}
+    for position, spec in enumerate(params['devices']):
+        option = 'devices[%d]' % position
+        check(spec, option)
+        element = element_of(spec, option)
+        alias = dx.device_alias(element)
+        if alias in aliases:
+            raise InvalidOption('%s.alias' % option, alias, ['an alias no other spec of the task has'],
+                                reason='devices[%d] has it too' % aliases[alias])
+        if alias:
+            aliases[alias] = position
+        wanted.append((element, spec))
+    return wanted
+
+
+def element_of(spec, option='devices', new=False):
+    """The device element a checked spec describes, as given (nothing filled from a domain).
+
+    new: the element of a device to add, with the type, device and readonly flag a spec may leave
+    out; without it, only what the spec names (to find a device, or to change one)."""
+    if 'xml' in spec:
+        try:
+            element = dx.parse(spec['xml'], root_tag=None)
+        except VirtunedError as exc:
+            raise InvalidOption('%s.xml' % option, spec['xml'], [KEYS['xml'][1]], reason=exc.msg)
+        if element.tag not in KINDS:
+            raise InvalidOption('%s.xml' % option, spec['xml'], ['a snippet of one of: %s' % ', '.join(KINDS)],
+                                reason='<%s> is not a device' % element.tag)
+        if spec.get('alias'):
+            _set_child(element, 'alias', {'name': user_alias(spec['alias'])})
+        return element
+    kind = spec['kind']
+    element = dx.new_element(kind)
+    kind_type = spec.get('type') or (_default_type(spec) if new else None)
+    if kind_type:
+        element.set('type', kind_type)
+    if kind == 'disk' and (spec.get('device') or new):
+        element.set('device', spec.get('device') or 'disk')
+    if spec.get('index') is not None:
+        element.set('index', str(spec['index']))
+    if spec.get('model'):
+        if kind in MODEL_ATTRIBUTE:
+            element.set('model', spec['model'])
+        else:
+            _set_child(element, 'model', {'type': spec['model']})
+    if spec.get('action'):
+        element.set('action', spec['action'])
+    if spec.get('bus') and kind != 'disk':
+        element.set('bus', spec['bus'])
+    if spec.get('driver'):
+        _set_child(element, 'driver', spec['driver'])
+    if spec.get('mac'):
+        _set_child(element, 'mac', {'address': spec['mac']})
+    _set_source(element, spec.get('source'), kind_type or _default_type(spec))
+    target = spec.get('target')
+    if kind == 'disk' and (target or spec.get('bus')):
+        attributes = {'dev': target} if isinstance(target, str) else dict(target or {})
+        attributes.setdefault('bus', spec.get('bus'))
+        _set_child(element, 'target', attributes)
+    elif isinstance(target, dict):
+        _set_child(element, 'target', target)
+    elif isinstance(target, str):
+        _set_child(element, 'target', {'dir' if kind == 'filesystem' else 'dev': target})
+    if kind == 'disk' and (spec.get('readonly') or (new and spec.get('readonly') is None
+                                                    and spec.get('device') == 'cdrom')):
+        _set_child(element, 'readonly', {})
+    if spec.get('boot_order') is not None:
+        _set_child(element, 'boot', {'order': spec['boot_order']})
+    if spec.get('alias'):
+        _set_child(element, 'alias', {'name': user_alias(spec['alias'])})
+    if spec.get('address'):
+        _set_child(element, 'address', spec['address'])
+    return element
+
+
+def _default_type(spec):
+    kind, source = spec['kind'], spec.get('source')
+    if kind == 'disk':
+        return 'file'
+    if kind == 'interface':
+        if isinstance(source, dict):
+            for key in ('network', 'bridge'):
+                if key in source:
+                    return key
+        return 'user'
+    if kind in ('serial', 'console'):
+        return 'file' if isinstance(source, str) else 'pty'
+    if kind == 'channel':
+        return 'unix'
+    if kind == 'redirdev':
+        return 'spicevmc'
+    if kind == 'filesystem':
+        return 'mount'
+    return None
+
+
+def _set_source(element, source, kind_type):
+    if source is None:
+        return
+    if element.tag == 'rng':
+        backend = _set_child(element, 'backend', {'model': 'random'})
+        backend.text = source if isinstance(source, str) else source.get('path', '/dev/urandom')
+        return
+    if isinstance(source, dict):
+        _set_child(element, 'source', source)
+        return
+    attribute = SOURCE_ATTRIBUTE.get((element.tag, kind_type), 'path')
+    _set_child(element, 'source', {attribute: source})
+
+
+def _set_child(element, tag, attributes):
+    """Put <tag attributes/> in element, instead of any it had, where libvirt writes it."""
+    child = dx.new_element(tag, attributes)
+    existing = element.findall(tag)
+    if existing:
+        existing[0].addprevious(child)
+        for old in existing:
+            element.remove(old)
+        return child
+    return dx.insert_in_order(element, child, CHILD_ORDER)
+
+
+# --- finding the device a spec names ---------------------------------------------------
+
+
+def find(root, element, option='devices'):
+    """The device of root that element names: its user alias first, then its natural key; None when
+    there is none. Two devices with one alias are refused."""
+    alias = dx.device_alias(element)
+    if alias:
+        # libvirt shows the first serial port again as a <console> with its alias: one device.
+        same = [other for other in dx.devices(root) if dx.device_alias(other) == alias
+                and (other.tag != 'console' or element.tag == 'console')]
+        if len(same) > 1:
+            raise InvalidOption('%s.alias' % option, alias, ['an alias one device holds'],
+                                reason='%d devices hold the alias %s' % (len(same), alias))
+        if same:
+            return same[0]
+    key = dx.natural_key(element, by_alias=False)
+    for other in dx.devices(root):
+        if other.tag == element.tag and dx.natural_key(other, by_alias=False) == key and (
+                not alias or not dx.device_alias(other) or not dx.device_alias(other).startswith('ua-')):
+            return other
+    return None
+
+
+def same_device(element, wanted):
+    """Whether element is the device wanted names (by its user alias, else by its natural key)."""
+    if element.tag != wanted.tag:
+        return False
+    alias = dx.device_alias(wanted)
+    if alias:
+        return dx.device_alias(element) == alias
+    return dx.natural_key(element, by_alias=False) == dx.natural_key(wanted, by_alias=False)
+
+
+def identified(element):
+    """Whether a device can be found again: by a user alias, or by a natural key libvirt will not
+    make up (a disk's target, an interface's MAC)."""
+    if dx.device_alias(element):
+        return True
+    if element.tag == 'disk':
+        return dx.disk_target(element) is not None
+    if element.tag == 'interface':
+        return dx.interface_mac(element) is not None
+    return True
+
+
+def merged(existing, wanted):
+    """existing with every attribute, child element and text wanted gives: what the device becomes.
+    What wanted does not name (a target's bus, the address) stays."""
+    result = dx.clone(existing)
+    _overlay(result, wanted)
+    return result
+
+
+def _overlay(element, wanted):
+    for name, value in wanted.attrib.items():
+        element.set(name, value)
+    if wanted.text and wanted.text.strip():
+        element.text = wanted.text
+    for child in wanted:
+        if not isinstance(child.tag, str):
+            continue
+        current = element.find(child.tag)
+        if current is None:
+            current = _set_child(element, child.tag, {})
+        _overlay(current, child)
+
+
+# --- filling what a spec leaves out ----------------------------------------------------
+
+
+def fill(root, element, spec, policy=None):
+    """Fill what the spec left out for a device new to root: from the policy, the domain's stashed
+    hw_* values, its guest OS's recommendations, then libvirt's defaults. Returns {key: where from}."""
+    filled = {}
+    if 'xml' in spec:
+        return filled
+    kind = element.tag
+    property_key = FILLED_BY.get((kind, element.get('device', 'disk') if kind == 'disk' else None))
+    if property_key and not spec.get('bus' if kind in ('disk', 'input') else 'model'):
+        value, origin = _hw_value(root, property_key, policy)
+        if kind == 'disk':
+            value, origin = (value, origin) if value else _default_disk_bus(root, element, spec)
+            target = element.find('target')
+            if target is None:
+                target = _set_child(element, 'target', {})
+            target.set('bus', value)
+            filled['bus'] = origin
+        elif value:
+            if kind == 'input':
+                element.set('bus', value)
+                filled['bus'] = origin
+            else:
+                _set_child(element, 'model', {'type': value})
+                filled['model'] = origin
+    if kind == 'disk':
+        bus = dx.disk_bus(element)
+        if not dx.disk_target(element):
+            element.find('target').set('dev', _buses.free_target(root, bus))
+            filled['target'] = 'the next free name on %s' % bus
+        if bus == 'scsi' and not dx.find_devices(root, 'controller', type='scsi'):
+            _buses.ensure_scsi_controller(root)
+            filled['controller'] = 'a virtio-scsi controller, as the domain had none'
+    if policy and policy.get('virtio_model'):
+        flavour, origin = _buses.VIRTIO_FLAVOUR[policy['virtio_model']], 'policy virtio_model'
+    else:
+        flavour = _buses.domain_flavour(root)
+        origin = "%s, like the domain's virtio devices" % flavour
+    if flavour != 'virtio' and not _explicit_flavour(spec) and _buses.virtio_holder(element) is not None:
+        _buses.set_flavour(element, flavour)
+        filled['model'] = origin
+    return filled
+
+
+def _explicit_flavour(spec):
+    return 'transitional' in (spec.get('model') or '')
+
+
+def _hw_value(root, key, policy):
+    if policy and policy.get(key):
+        return policy[key], 'policy %s' % key
+    stashed = dx.stashed_properties(root)
+    if stashed.get(key):
+        return stashed[key], 'the stashed %s' % key
+    recommended, _message = _recommend.for_domain(root)
+    if recommended.get(key, {}).get('value'):
+        return recommended[key]['value'], 'recommended %s: %s' % (key, recommended[key]['reason'])
+    return None, None
+
+
+def _default_disk_bus(root, element, spec):
+    target = spec.get('target') if isinstance(spec.get('target'), str) else None
+    for prefix, bus in (('vd', 'virtio'), ('sd', 'scsi'), ('hd', 'ide'), ('fd', 'fdc')):
+        if target and target.startswith(prefix):
+            return bus, "libvirt's bus for a %sX target" % prefix
+    device = element.get('device', 'disk')
+    if device == 'cdrom':
+        bus = 'sata' if dx.is_machine_q35(root) else 'ide'
+        return bus, 'the built-in %s of the machine' % bus
+    if device == 'floppy':
+        return 'fdc', 'the floppy controller'
+    return 'virtio', 'the default for a disk'
+
+
+# --- the plan for one domain -----------------------------------------------------------
+
+# Changes libvirt applies to a running device in place (virDomainUpdateDeviceFlags): media of
+# removable disks, and interface settings (link state, bandwidth, filters).
+LIVE_UPDATES = (('disk', 'cdrom'), ('disk', 'floppy'), ('interface', None))
+
+
+def plan(state, wanted, params):
+    """The Change that gives one domain the wanted devices (present) or takes them away (absent)."""
+    after = dx.clone(state.before)
+    live = state.live if state.running and params.get('live', 'auto') == 'auto' else None
+    attach, detach, update, filled = [], [], [], {}
+    for position, (element, spec) in enumerate(wanted):
+        option = 'devices[%d]' % position
+        existing = find(after, element, option)
+        running = find(live, element, option) if live is not None else None
+        if params.get('state', 'present') == 'absent':
+            if existing is not None:
+                _remove(after, existing)
+            if running is not None:
+                detach.append(running)
+            continue
+        if existing is None:
+            device = element_of(spec, option, new=True)
+            _refuse_used_target(after, device, option)
+            origins = fill(after, device, spec)
+            if not identified(device):
+                raise InvalidOption('%s.alias' % option, None, ['an alias', 'a target' if device.tag == 'disk'
+                                                                else 'a mac'],
+                                    reason='without either, the new %s could not be found again' % device.tag)
+            dx.append_device(after, device)
+            if origins:
+                filled[_label(device)] = origins
+            if live is not None and running is None:
+                attach.append(device)
+            continue
+        device = merged(existing, element)
+        if dx.same_document(device, existing):
+            continue
+        existing.getparent().replace(existing, device)
+        kind = (device.tag, device.get('device') if device.tag == 'disk' else None)
+        if running is not None and kind in LIVE_UPDATES:
+            update.append(merged(running, element))
+    return Change(state, after, attach, detach, report={'filled': filled}, update=update)
+
+
+def _remove(root, element):
+    """Remove a device; a serial port takes the <console> that shows it along (libvirt would make the
+    serial port again from that console)."""
+    if element.tag == 'serial':
+        for console in dx.find_devices(root, 'console'):
+            if _port(console) == ('serial', _port(element)[1]):
+                dx.remove_device(console)
+    dx.remove_device(element)
+
+
+def _port(element):
+    target = element.find('target')
+    if target is None:
+        return None, '0'
+    return target.get('type'), target.get('port', '0')
+
+
+def _refuse_used_target(root, disk, option):
+    target = dx.disk_target(disk) if disk.tag == 'disk' else None
+    holder = next((d for d in dx.disks(root) if target and dx.disk_target(d) == target), None)
+    if holder is not None:
+        used = sorted(dx.disk_target(d) for d in dx.disks(root))
+        raise InvalidOption('%s.target' % option, target, ['a target no disk uses (in use: %s)' % ', '.join(used)],
+                            reason='the disk %s holds it' % _label(holder))
+
+
+def _label(element):
+    alias = dx.device_alias(element)
+    if alias:
+        return alias
+    if element.tag == 'disk':
+        return 'disk %s' % dx.disk_target(element)
+    if element.tag == 'interface':
+        return 'interface %s' % dx.interface_mac(element)
+    return element.tag
+
+
+def snippet(spec, domain_xml=None, policy=None):
+    """The device XML virt_device would use for spec on that domain (the device_xml filter)."""
+    check(spec, 'spec')
+    element = element_of(spec, 'spec', new=True)
+    if domain_xml is not None:
+        root = dx.parse(domain_xml)
+        if find(root, element, 'spec') is None:
+            fill(root, element, spec, policy)
+    elif policy:
+        fill(dx.parse('<domain><devices/></domain>'), element, spec, policy)
+    return dx.serialize(element)

@@ -1,0 +1,191 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: virtuned.libvirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: virt_device
+short_description: Add, change or remove any device of libvirt domains, by its alias, persistently and live
+version_added: 0.2.0
+description:
+  - Makes each domain have (or not have) the devices described, persistently and, on a running domain, live
+    (hot-plug, hot-unplug, live update) where QEMU can.
+  - A device is found by its user alias first (C(ua-) is added when missing), then by its natural key (a
+    disk's target, an interface's MAC, a controller's type, index and model, an input's type and bus, other
+    kinds by type and model). Two devices holding one alias are refused.
+  - A device that exists but differs from the spec gets the spec's attributes and elements (the others stay);
+    a cdrom's or floppy's medium and an interface's settings are also updated live, other changes wait for a
+    cold boot (RV(domains.reboot_required)).
+  - What a new device's spec leaves out is filled from the domain, in this order - the domain's stashed
+    C(hw_*) values (see M(virtuned.libvirt.virt_device_bus)), its guest OS's recommendations, then libvirt's
+    defaults - and the result says where each filled value came from (RV(domains.filled)). A virtio device on
+    a domain whose virtio devices are transitional is made transitional. A SCSI disk on a domain without a
+    SCSI controller gets a virtio-scsi one.
+  - A hot-unplug waits for libvirt's device-removed event up to O(unplug_timeout) seconds; a device the guest
+    has not released by then is reported V(pending), never V(detached), and the domain waits for a cold boot.
+  - The P(virtuned.libvirt.device_xml#filter) filter returns the snippet this module would use.
+extends_documentation_fragment:
+  - virtuned.libvirt.virt
+  - virtuned.libvirt.virt.CHANGING
+options:
+  devices:
+    description:
+      - The devices, each either the abstract form (as M(virtuned.libvirt.virt_device_info) returns it) or an
+        XML snippet.
+      - "Abstract form keys: C(kind) (required: V(disk), V(interface), V(controller), V(input), V(rng), V(video),
+        V(sound), V(watchdog), V(channel), V(serial), V(console), V(filesystem), V(hostdev), V(redirdev),
+        V(memballoon), V(panic), V(vsock), V(tpm), V(smartcard), V(shmem)), C(alias), C(type), C(device)
+        (disks), C(bus), C(model), C(source), C(target), C(mac), C(driver), C(boot_order), C(address), C(index)
+        (controllers), C(readonly) (disks), C(action) (watchdogs)."
+      - "C(source) is a path for file-backed disks, filesystems, file serials and an rng's backend, otherwise a
+        dict of the C(<source>) element's attributes (V({network: default}), V({bridge: br0})); C(target) is a
+        disk's device name (V(vdb); left out, the next free name on its bus) or a dict of C(<target>)
+        attributes; C(driver) and C(address) are dicts of attributes; C(boot_order) an integer."
+      - Or C(xml), a device snippet (with an optional C(alias)).
+      - A new disk needs an C(alias) or a C(target), a new interface an C(alias) or a C(mac), so that it can be
+        found again.
+    type: list
+    elements: raw
+    required: true
+  state:
+    description:
+      - V(present) adds the devices that are missing and changes the ones that differ.
+      - V(absent) removes them.
+    type: str
+    choices: [present, absent]
+    default: present
+  live:
+    description:
+      - V(auto) also applies the change to a running domain where QEMU can (hot-plug, hot-unplug, live
+        update); otherwise the persistent definition changes and RV(domains.reboot_required) is true.
+      - V(false) changes the persistent definition only.
+    type: str
+    choices: [auto, 'false']
+    default: auto
+  unplug_timeout:
+    description: Seconds a hot-unplug waits for the guest to release the device before it is reported V(pending).
+    type: int
+    default: 10
+author:
+  - virtuned maintainers (@virtuned)
+'''
+
+EXAMPLES = r'''
+- name: A data disk on the bus the domain is stashed with, hot-plugged while it runs
+  virtuned.libvirt.virt_device:
+    name: web01
+    devices:
+      - kind: disk
+        alias: data
+        source: /var/lib/libvirt/images/web01-data.qcow2
+        driver: {name: qemu, type: qcow2}
+
+- name: A NIC on the default network, and an rng
+  virtuned.libvirt.virt_device:
+    name: [web01, web02]
+    devices:
+      - {kind: interface, alias: backend, source: {network: default}}
+      - {kind: rng, alias: rng, model: virtio, source: /dev/urandom}
+
+- name: Change a cdrom's medium while the guest runs
+  virtuned.libvirt.virt_device:
+    name: web01
+    devices:
+      - {kind: disk, device: cdrom, target: sda, source: /srv/iso/tools.iso}
+
+- name: Unplug the data disk by its alias
+  virtuned.libvirt.virt_device:
+    name: web01
+    devices: [{kind: disk, alias: data}]
+    state: absent
+  register: unplugged
+
+- name: Any device as a snippet
+  virtuned.libvirt.virt_device:
+    name: web01
+    devices:
+      - xml: "<redirdev bus='usb' type='spicevmc'><alias name='ua-redir0'/></redirdev>"
+'''
+
+RETURN = r'''
+unmatched_patterns:
+  description: The name patterns (O(name) entries with C(*), C(?) or C([)) that matched no domain; each also gives a
+    warning.
+  returned: always
+  type: list
+  elements: str
+reboot_required:
+  description: The domains whose change waits for a cold boot.
+  returned: always
+  type: list
+  elements: str
+domains:
+  description: Per domain name, the outcome.
+  returned: always
+  type: dict
+  contains:
+    changed:
+      description: Whether the persistent definition changed.
+      type: bool
+    reboot_required:
+      description: The running domain's devices differ from its persistent definition; only a cold boot applies it.
+      type: bool
+    devices:
+      description: The managed devices as libvirt placed them (alias, address, target, MAC), in the abstract form;
+        from the live XML when the domain runs.
+      type: list
+      elements: dict
+    persistent_devices:
+      description: For a running domain, the managed devices of its persistent definition.
+      type: list
+      elements: dict
+    live_devices:
+      description: For a running domain, the managed devices it runs with.
+      type: list
+      elements: dict
+    filled:
+      description: Per new device (its alias, or kind and target), the keys filled from the domain and where
+        each came from (stashed value, recommendation, default).
+      type: dict
+    live_changes:
+      description:
+        - What was done to the running domain, each with C(action) (V(attached), V(detached), V(updated),
+          V(pending) when the guest has not released an unplugged device within O(unplug_timeout),
+          V(not attached), V(not detached) or V(not updated) with C(error)) and C(device) (the abstract form).
+      type: list
+      elements: dict
+diff:
+  description: The persistent domain XML before and after, one entry per changed domain (secrets masked).
+  returned: when diff mode is on and a domain changed
+  type: list
+  elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _device_spec, _runner
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=_runner.common_argument_spec(
+            devices=dict(type='list', elements='raw', required=True),  # checked by _device_spec.check
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            live=dict(type='str', default='auto', choices=['auto', 'false']),
+            unplug_timeout=dict(type='int', default=_runner.DEFAULT_UNPLUG_TIMEOUT),
+        ),
+        supports_check_mode=True,
+    )
+    wanted = _runner.check_options(module, _device_spec.check_all)
+
+    def plan(state):
+        return _device_spec.plan(state, wanted, module.params)
+
+    _runner.converge(module, plan, kinds=lambda element: any(_device_spec.same_device(element, w) for w, _s in wanted),
+                     devices_from_live=True)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,135 @@
+"""Device specs: checks, the element each kind builds, filling from the domain, finding by alias."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _device_spec as spec_
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption
+
+DOMAIN = """<domain type='qemu'><name>d</name><metadata/>
+<os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os><devices>
+  <disk type='file' device='disk'><source file='/a.img'/><target dev='vda' bus='virtio'/></disk>
+  <interface type='user'><mac address='52:54:00:00:00:01'/><model type='virtio'/></interface>
+</devices></domain>"""
+
+
+def domain(stash=None, transitional=False):
+    root = dx.parse(DOMAIN.replace("model type='virtio'", "model type='virtio-transitional'") if transitional
+                    else DOMAIN)
+    if stash:
+        dx.stash_properties(root, stash)
+    return root
+
+
+@pytest.mark.parametrize('spec, option, fragment', [
+    ('disk', 'devices', 'a dict'),
+    ({'kind': 'floppy-drive'}, 'devices.kind', "'floppy-drive'"),
+    ({'kind': 'disk', 'sorce': '/a'}, 'devices.sorce', 'not a key'),
+    ({'kind': 'disk', 'boot_order': 'first'}, 'devices.boot_order', 'an integer'),
+    ({'kind': 'disk', 'readonly': 'yes'}, 'devices.readonly', 'true or false'),
+    ({'kind': 'disk', 'boot_order': True}, 'devices.boot_order', 'an integer'),
+    ({'kind': 'disk', 'alias': 'bad alias!'}, 'devices.alias', 'letters, digits'),
+    ({'xml': '<disk/>', 'kind': 'disk'}, 'devices', 'either kind'),
+    ({}, 'devices', 'either kind'),
+])
+def test_a_bad_spec_names_the_key_the_value_and_what_is_allowed(spec, option, fragment):
+    with pytest.raises(InvalidOption) as raised:
+        spec_.check(spec)
+    assert raised.value.option == option and fragment in raised.value.msg, raised.value.msg
+
+
+def test_two_specs_with_one_alias_are_refused():
+    params = {'devices': [{'kind': 'rng', 'alias': 'r'}, {'kind': 'disk', 'alias': 'ua-r'}], 'unplug_timeout': 10}
+    with pytest.raises(InvalidOption) as raised:
+        spec_.check_all(params)
+    assert raised.value.option == 'devices[1].alias' and 'devices[0] has it too' in raised.value.msg
+
+
+@pytest.mark.parametrize('spec', [
+    {'kind': 'disk', 'alias': 'data', 'source': '/d.img', 'target': 'vdb', 'bus': 'virtio', 'boot_order': 2},
+    {'kind': 'disk', 'device': 'cdrom', 'target': 'sda', 'bus': 'sata', 'source': '/x.iso'},
+    {'kind': 'interface', 'mac': '52:54:00:aa:bb:cc', 'source': {'network': 'default'}, 'model': 'e1000e'},
+    {'kind': 'controller', 'type': 'usb', 'index': 1, 'model': 'qemu-xhci'},
+    {'kind': 'input', 'type': 'tablet', 'bus': 'usb', 'alias': 'tab'},
+    {'kind': 'rng', 'model': 'virtio', 'source': '/dev/urandom'},
+    {'kind': 'video', 'model': 'vga'},
+    {'kind': 'watchdog', 'model': 'i6300esb', 'action': 'reset'},
+    {'kind': 'redirdev', 'bus': 'usb', 'type': 'spicevmc'},
+])
+def test_the_element_reads_back_as_the_spec_in_the_abstract_form(spec):
+    form = dx.abstract(spec_.element_of(spec, new=True))
+    for key in ('kind', 'type', 'bus', 'model', 'target', 'mac', 'index'):
+        if key in spec:
+            assert form[key] == spec[key], (key, form)
+    if 'alias' in spec:
+        assert form['alias'] == 'ua-' + spec['alias']
+
+
+def test_a_disk_without_bus_goes_on_the_stashed_bus_with_a_controller_and_a_free_target():
+    root = domain(stash={'hw_disk_bus': 'scsi'})
+    element = spec_.element_of({'kind': 'disk', 'alias': 'data', 'source': '/d.img'}, new=True)
+    filled = spec_.fill(root, element, {'kind': 'disk', 'alias': 'data', 'source': '/d.img'})
+    assert (dx.disk_bus(element), dx.disk_target(element)) == ('scsi', 'sda')
+    assert filled['bus'] == 'the stashed hw_disk_bus' and 'controller' in filled
+    assert [c.get('model') for c in dx.find_devices(root, 'controller', type='scsi')] == ['virtio-scsi']
+
+
+def test_the_policy_comes_before_the_stash_and_an_explicit_value_before_both():
+    root = domain(stash={'hw_vif_model': 'e1000e'})
+    nic = {'kind': 'interface', 'alias': 'n'}
+    element = spec_.element_of(nic, new=True)
+    assert spec_.fill(root, element, nic, policy={'hw_vif_model': 'virtio'}) == {'model': 'policy hw_vif_model'}
+    assert dx.device_model(element) == 'virtio'
+    element = spec_.element_of(nic, new=True)
+    assert spec_.fill(root, element, nic) == {'model': 'the stashed hw_vif_model'}
+    assert dx.device_model(element) == 'e1000e'
+    explicit = dict(nic, model='rtl8139')
+    element = spec_.element_of(explicit, new=True)
+    assert spec_.fill(root, element, explicit) == {} and dx.device_model(element) == 'rtl8139'
+
+
+def test_a_virtio_device_on_a_transitional_domain_is_transitional():
+    rng = {'kind': 'rng', 'model': 'virtio', 'alias': 'r'}
+    element = spec_.element_of(rng, new=True)
+    assert spec_.fill(domain(transitional=True), element, rng)['model'].startswith('virtio-transitional')
+    assert element.get('model') == 'virtio-transitional'
+    element = spec_.element_of(rng, new=True)
+    assert spec_.fill(domain(), element, rng) == {} and element.get('model') == 'virtio'
+
+
+def test_a_device_is_found_by_its_alias_first_then_by_its_natural_key():
+    root = domain()
+    dx.append_device(root, spec_.element_of({'kind': 'rng', 'model': 'virtio', 'alias': 'r1'}))
+    assert spec_.find(root, spec_.element_of({'kind': 'rng', 'alias': 'r1'})).get('model') == 'virtio'
+    by_target = spec_.find(root, spec_.element_of({'kind': 'disk', 'target': 'vda'}))
+    assert dx.disk_target(by_target) == 'vda'
+    assert spec_.find(root, spec_.element_of({'kind': 'disk', 'target': 'vdz'})) is None
+    dx.append_device(root, spec_.element_of({'kind': 'rng', 'model': 'virtio', 'alias': 'r1'}))
+    with pytest.raises(InvalidOption) as raised:
+        spec_.find(root, spec_.element_of({'kind': 'rng', 'alias': 'r1'}))
+    assert '2 devices hold the alias ua-r1' in raised.value.msg
+
+
+def test_a_change_keeps_what_the_spec_does_not_name():
+    root = domain()
+    disk = dx.disks(root)[0]
+    disk.append(dx.new_element('address', {'type': 'pci', 'bus': '0x04'}))
+    changed = spec_.merged(disk, spec_.element_of({'kind': 'disk', 'target': 'vda', 'source': '/b.img'}))
+    assert changed.find('source').get('file') == '/b.img'
+    assert changed.find('address').get('bus') == '0x04' and dx.disk_bus(changed) == 'virtio'
+
+
+def test_the_snippet_of_the_filter_is_the_element_filled_from_the_domain():
+    xml = spec_.snippet({'kind': 'disk', 'alias': 'data', 'source': '/d.img'},
+                        domain_xml=dx.serialize(domain(stash={'hw_disk_bus': 'sata'})))
+    element = dx.parse(xml, root_tag='disk')
+    assert (dx.disk_bus(element), dx.disk_target(element), dx.device_alias(element)) == ('sata', 'sda', 'ua-data')
+
+
+def test_a_spec_that_changes_a_device_names_only_what_it_gives():
+    element = spec_.element_of({'kind': 'interface', 'mac': '52:54:00:00:00:01', 'model': 'e1000e'})
+    assert element.get('type') is None  # an existing network NIC stays a network NIC
+    changed = spec_.merged(dx.find_devices(domain(), 'interface')[0], element)
+    assert changed.get('type') == 'user' and dx.device_model(changed) == 'e1000e'
