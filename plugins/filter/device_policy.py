@@ -11,6 +11,9 @@ version_added: 0.1.0
 description:
   - Takes a list of shipped profile names (V(modern), V(legacy-guest), V(windows)) and dicts of policy keys,
     and merges them in order, later items winning. A key set to null in a later item unsets it.
+  - "An item V({prefer: <profile name or dict>}) is a preference (KubeVirt's semantics) - its keys fill only
+    the keys no enforced item sets, wherever it stands in the list; among preferences the later wins.
+    V({enforce: <profile name or dict>}) is the same as the bare name or dict."
   - Policy keys are C(hw_disk_bus), C(hw_cdrom_bus), C(hw_floppy_bus), C(hw_input_bus), C(hw_pointer_model),
     C(hw_video_model), C(hw_vif_model), C(hw_scsi_model), C(virtio_model) and C(usb_model), and the platform
     keys C(hw_machine_type), C(pcie_free_ports) (an integer) and C(features) (a list of names from

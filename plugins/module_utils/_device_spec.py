@@ -318,6 +318,11 @@ def fill(root, element, spec, policy=None):
         if not dx.disk_target(element):
             element.find('target').set('dev', _buses.free_target(root, bus))
             filled['target'] = 'the next free name on %s' % bus
+        target = element.find('target')
+        attributes = dict(target.attrib)  # dev before bus, as libvirt writes them
+        target.attrib.clear()
+        for name in sorted(attributes, key=lambda n: (n != 'dev', n != 'bus')):
+            target.set(name, attributes[name])
         if bus == 'scsi' and not dx.find_devices(root, 'controller', type='scsi'):
             _buses.ensure_scsi_controller(root)
             filled['controller'] = 'a virtio-scsi controller, as the domain had none'
@@ -379,10 +384,12 @@ def plan(state, wanted, params):
         existing = find(after, element, option)
         running = find(live, element, option) if live is not None else None
         if params.get('state', 'present') == 'absent':
-            if existing is not None:
+            while existing is not None:  # every device the spec names (twins share a natural key)
                 _remove(after, existing)
-            if running is not None:
+                existing = find(after, element, option)
+            while running is not None and running not in detach:
                 detach.append(running)
+                running = next((d for d in dx.devices(live) if d not in detach and same_device(d, element)), None)
             continue
         if existing is None:
             device = element_of(spec, option, new=True)
@@ -398,7 +405,7 @@ def plan(state, wanted, params):
             if live is not None and running is None:
                 attach.append(device)
             continue
-        device = merged(existing, element)
+        device = merged(existing, _keeping_flavour(element, existing))
         if dx.same_document(device, existing):
             continue
         existing.getparent().replace(existing, device)
@@ -432,6 +439,15 @@ def _refuse_used_target(root, disk, option):
         used = sorted(dx.disk_target(d) for d in dx.disks(root))
         raise InvalidOption('%s.target' % option, target, ['a target no disk uses (in use: %s)' % ', '.join(used)],
                             reason='the disk %s holds it' % _label(holder))
+
+
+def _keeping_flavour(element, existing):
+    """A spec's plain virtio model leaves the device's transitional flavour as it is (fill gave it)."""
+    if element.tag in MODEL_ATTRIBUTE and element.get('model') == 'virtio' and \
+            'transitional' in (existing.get('model') or ''):
+        element = dx.clone(element)
+        del element.attrib['model']
+    return element
 
 
 def _label(element):

@@ -72,32 +72,56 @@ APPLIED_BY = {
 }
 
 
+MODES = ('enforce', 'prefer')
+
+
 def merge(items, profiles=None):
-    """One dict from profile names and dicts, later items winning; a null value unsets the key."""
+    """One dict from profile names and dicts, later items winning; a null value unsets the key.
+
+    An item {prefer: <profile name or dict>} is a preference: its keys fill only what no enforced
+    item (a name, a dict, or {enforce: ...}) sets, whatever the order; among preferences the later
+    wins. An item {enforce: ...} is the same as the bare name or dict.
+    """
     profiles = PROFILES if profiles is None else profiles
     if isinstance(items, (str, Mapping)):
         items = [items]
-    merged = {}
+    layers = {'enforce': {}, 'prefer': {}}
     for position, item in enumerate(items):
+        mode, item = _mode(position, item)
         if isinstance(item, str):
             if item not in profiles:
                 raise InvalidOption('profile', item, sorted(profiles), reason='item %d is an unknown profile' % position)
             item = profiles[item]
         if not isinstance(item, Mapping):
-            raise InvalidOption('item %d' % position, item, ['a profile name', 'a dict of policy keys'])
+            raise InvalidOption('item %d' % position, item, ['a profile name', 'a dict of policy keys',
+                                                             '{prefer: a profile name or dict}'])
         for key, value in item.items():
             check(key, value)
             if value is None:
-                merged.pop(key, None)
+                layers[mode].pop(key, None)
             else:
-                merged[key] = value
+                layers[mode][key] = value
+    merged = dict(layers['prefer'], **layers['enforce'])
     check_combination(merged)
     return merged
 
 
+def _mode(position, item):
+    """(mode, the item itself) for {prefer: x} and {enforce: x}; ('enforce', item) otherwise."""
+    if isinstance(item, Mapping) and any(mode in item for mode in MODES):
+        if len(item) != 1:
+            raise InvalidOption('item %d' % position, dict(item), ['{prefer: x}', '{enforce: x}'],
+                                reason='a mode item holds the mode alone')
+        mode = next(iter(item))
+        return mode, item[mode]
+    return 'enforce', item
+
+
 def check(key, value):
     if key not in KEYS and key not in PLATFORM_KEYS:
-        raise InvalidOption('key', key, sorted(KEYS) + sorted(PLATFORM_KEYS), reason='not a policy key')
+        raise InvalidOption('key', key, sorted(KEYS) + sorted(PLATFORM_KEYS),
+                            reason='not a policy key, nor a merge mode (%s) holding a profile or dict'
+                                   % ', '.join(MODES))
     if value is None:
         return
     if key in PLATFORM_KEYS:

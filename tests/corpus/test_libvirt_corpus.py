@@ -90,11 +90,17 @@ def device_edits():
     return edits
 
 
-def device_plan(root, params, _hypervisor):
+def device_plan(root, params, hypervisor):
     full = {'state': 'present', 'live': 'auto', 'unplug_timeout': 10}
     full.update(params)
     state = types.SimpleNamespace(before=root, before_xml=dx.serialize(root), running=False, live=None)
-    return _device_spec.plan(state, _device_spec.check_all(full), full).after
+    after = _device_spec.plan(state, _device_spec.check_all(full), full).after
+    # Any device, as the user gives it, can be one libvirt's schema refuses (a second watchdog): the
+    # module's pre-flight refuses it before writing, with the schema's reason.
+    errors = dx.schema_errors(hypervisor.schema(), dx.parse(dx.serialize(after)))
+    if errors:
+        raise InvalidOption('devices', params['devices'], reason="libvirt's domain schema refuses it: %s" % errors)
+    return after
 
 
 def machine_edits():

@@ -19,6 +19,10 @@ from ansible_collections.virtuned.libvirt.plugins.module_utils import _policy
     (['modern', {'hw_input_bus': None, 'hw_pointer_model': 'usbtablet'}],
      dict({k: v for k, v in _policy.PROFILES['modern'].items() if k != 'hw_input_bus'}, hw_pointer_model='usbtablet')),
     ([], {}),
+    # A preference fills only what no enforced item sets, wherever it stands.
+    ([{'hw_video_model': 'qxl'}, {'prefer': 'modern'}], dict(_policy.PROFILES['modern'], hw_video_model='qxl')),
+    ([{'prefer': 'windows'}, {'prefer': {'hw_disk_bus': 'virtio'}}, {'enforce': {'hw_vif_model': 'virtio'}}],
+     dict(_policy.PROFILES['windows'], hw_disk_bus='virtio', hw_vif_model='virtio')),
 ])
 def test_merge_order_later_wins(items, expected):
     assert device_policy(items) == expected
@@ -36,6 +40,9 @@ def test_merge_order_later_wins(items, expected):
     ([{'pcie_free_ports': 'three'}], "'three'"),
     ([{'pcie_free_ports': 99}], 'from 0 to 30'),
     ([{'features': ['vmcoreinfo', 'turbo']}], 'vmcoreinfo'),
+    ([{'prefr': 'modern'}], 'nor a merge mode (enforce, prefer)'),
+    ([{'prefer': 'modern', 'hw_disk_bus': 'sata'}], 'a mode item holds the mode alone'),
+    ([{'prefer': 'modrn'}], "'modrn'"),
 ])
 def test_unknown_and_conflicting_are_named(items, named):
     with pytest.raises(AnsibleFilterError) as raised:
