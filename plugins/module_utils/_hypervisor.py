@@ -128,7 +128,8 @@ class Hypervisor:
         self._schema_path = schema_path
         self._schema = None
         libvirt.registerErrorHandler(_quiet, None)
-        _event_loop()
+        if not read_only:
+            _event_loop()  # a read-only connection never unplugs, so it waits for no event
         try:
             self.conn = libvirt.openReadOnly(uri) if read_only else libvirt.open(uri)
         except libvirt.libvirtError as exc:

@@ -27,8 +27,7 @@ def describe(state):
         'reboot_required': state.running and dx.cold_boot_pending(persistent, state.live),
         'live_properties': dx.effective_properties(state.live) if state.running else None,
     }
-    machines = _machine.MachineTypes(state.hypervisor.host_capabilities(), os_type['arch'] or 'x86_64',
-                                     dx.emulator(persistent))
+    machines = _machine.machine_types(state.hypervisor, persistent)
     report['machine_missing'] = not machines.offers(os_type['machine'])
     report['machine_deprecated'] = os_type['machine'] in machines.deprecated
     report['newer_machines'] = machines.newer(os_type['machine'])

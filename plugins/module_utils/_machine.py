@@ -9,6 +9,7 @@ emulator (aliases and deprecation included): libvirt is asked, nothing is guesse
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses
@@ -113,6 +114,18 @@ class MachineTypes:
     def of_family(self, name):
         return sorted((n for n in self.names if family(n) == name and n not in self.deprecated and version(n)),
                       key=version, reverse=True)
+
+
+def machine_types(hypervisor, root):
+    """The machine types the host offers for this domain's arch and emulator."""
+    os_type = dx.os_type(root)
+    return _parsed(hypervisor.host_capabilities(), os_type['arch'] or 'x86_64', dx.emulator(root))
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed(capabilities_xml, arch, emulator):
+    # Parsed once per emulator and arch, not once per domain: a fleet call reads hundreds.
+    return MachineTypes(capabilities_xml, arch, emulator)
 
 
 def check_options(params):

@@ -137,10 +137,7 @@ def main():
 
     def plan(state):
         after = dx.clone(state.before)
-        hypervisor = state.hypervisor
-        os_type = dx.os_type(after)
-        machines = _machine.MachineTypes(hypervisor.host_capabilities(), os_type['arch'] or 'x86_64',
-                                         dx.emulator(after))
+        machines = _machine.machine_types(state.hypervisor, after)
         report = _machine.plan(after, module.params, machines, state.capabilities())
         report['machine'] = dx.os_type(after)['machine']
         return _runner.Change(state, after, report=report)

@@ -112,8 +112,7 @@ def machine_plan(root, params, hypervisor):
     full = {'machine_type': None, 'allow_family_change': False, 'pcie_free_ports': None, 'features': None,
             'pin': False}
     full.update(params)
-    os_type = dx.os_type(root)
-    machines = _machine.MachineTypes(hypervisor.host_capabilities(), os_type['arch'] or 'x86_64', dx.emulator(root))
+    machines = _machine.machine_types(hypervisor, root)
     _machine.plan(root, full, machines, hypervisor.capabilities(root))
 
 
