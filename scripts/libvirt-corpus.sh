@@ -8,6 +8,10 @@ dest=$root/build/libvirt-corpus
 version=$(dpkg-query -W -f='${source:Version}' libvirt0)
 log() { printf 'libvirt-corpus: %s\n' "$*" >&2; }
 
+# Test workers call this at once on a fresh clone: the first fetches, the others wait for it.
+mkdir -p "$root/build"
+exec 9>"$root/build/.libvirt-corpus.lock"
+flock 9
 if [ "$(cat "$dest/.version" 2>/dev/null)" = "$version" ]; then
     echo "$dest"
     exit 0
