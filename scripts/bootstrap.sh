@@ -2,6 +2,8 @@
 # Make this Debian 12 machine ready for the collection: Debian packages for a local
 # libvirtd + QEMU, a Python venv with the project's tools, and a running libvirtd.
 # Safe to run again: installed packages, an up-to-date venv and a live daemon are reused.
+# With --tests, also what only the tests use: libosinfo's GObject API (the osinfo parity test asks it)
+# and virt-install (the side-by-side test compares its choices).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,6 +14,10 @@ debian_packages=(
     libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86 libvirt-clients
     libvirt-dev pkg-config python3-venv osinfo-db gcc python3-dev shellcheck chromium
 )
+
+if [ "${1:-}" = "--tests" ]; then
+    debian_packages+=(python3-gi gir1.2-libosinfo-1.0 virtinst)
+fi
 
 log() { printf 'bootstrap: %s\n' "$*" >&2; }
 

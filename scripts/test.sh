@@ -6,7 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${VIRTUNED_VENV:-$root/.venv}
 cd "$root"
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh --tests
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -28,7 +28,7 @@ step "molecule: the device_update role against the local libvirtd"
 step "integration tests against $(virsh -c qemu:///system uri)"
 "$venv/bin/pytest" -q -n 2 -m "not serial" tests/integration
 
-step "libvirt's own test domain XMLs: every edit of every module, checked by libvirtd (about 10 minutes)"
+step "corpora: libvirt's own test domain XMLs (every edit of every module, checked by libvirtd), every osinfo-db entry against libosinfo, virt-install's choices (about 14 minutes)"
 "$venv/bin/pytest" -q -n 2 tests/corpus
 
 step "integration tests that stop and restart libvirtd (alone)"

@@ -15,7 +15,7 @@ import re
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _recommend
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _recommend, _usb
 from ansible_collections.virtuned.libvirt.plugins.module_utils._runner import Change
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption, VirtunedError
 
@@ -96,6 +96,12 @@ def check_all(params):
     """Check every spec of params['devices'] before any domain is read; returns [(element, spec)]."""
     if params.get('unplug_timeout') is not None and params['unplug_timeout'] < 0:
         raise InvalidOption('unplug_timeout', params['unplug_timeout'], ['0 or more seconds'])
+    _recommend.check_os_option(params)
+    if not params['devices'] and not params.get('recommended'):
+        raise InvalidOption('devices', params['devices'], ['one device spec or more, or recommended=true'])
+    if params.get('recommended') and params.get('state', 'present') == 'absent':
+        raise InvalidOption('recommended', True, ['false with state=absent'],
+                            reason='recommendations add devices, they remove none')
     wanted, aliases = [], {}
     for position, spec in enumerate(params['devices']):
         option = 'devices[%d]' % position
@@ -374,11 +380,41 @@ def _default_disk_bus(root, element, spec):
 LIVE_UPDATES = (('disk', 'cdrom'), ('disk', 'floppy'), ('interface', None))
 
 
+def in_scope(element, wanted, params):
+    """Whether virt_device reports on (and judges the cold-boot need of) a device: a wanted one, or one
+    that its recommendations touch."""
+    return any(same_device(element, w) for w, _s in wanted) or (
+        bool(params.get('recommended')) and recommendations_touch(element))
+
+
+def recommendations_touch(element):
+    """The devices recommended: true may add or change: rng, memballoon, channels and their virtio-serial
+    controller, USB controllers, and the devices on USB (whose ports libvirt places again)."""
+    return element.tag in ('rng', 'memballoon', 'channel') or _usb.on_usb(element) or (
+        element.tag == 'controller' and element.get('type') in ('usb', 'virtio-serial'))
+
+
+def _with_recommended(state, after, wanted, params, report):
+    """wanted and the devices recommended for the domain's guest OS; gives its USB controller the
+    recommended model (cold plug, in after)."""
+    found, message = _recommend.for_domain(state.before, params.get('os'), state.capabilities())
+    report.update(recommended=found, recommended_message=message)
+    given = {element.tag for element, _spec in wanted}
+    extra = [(element_of(spec), spec) for spec in _recommend.device_specs(after, found, given)]
+    usb_model = found.get('usb_model', {}).get('value')
+    if usb_model and not any(_usb.is_usb_controller(element) for element, _spec in wanted):
+        _usb.use_model(after, usb_model)
+    return list(wanted) + extra
+
+
 def plan(state, wanted, params):
     """The Change that gives one domain the wanted devices (present) or takes them away (absent)."""
     after = dx.clone(state.before)
     live = state.live if state.running and params.get('live', 'auto') == 'auto' else None
     attach, detach, update, filled = [], [], [], {}
+    report = {'filled': filled}
+    if params.get('recommended'):
+        wanted = _with_recommended(state, after, wanted, params, report)
     for position, (element, spec) in enumerate(wanted):
         option = 'devices[%d]' % position
         existing = find(after, element, option)
@@ -412,7 +448,7 @@ def plan(state, wanted, params):
         kind = (device.tag, device.get('device') if device.tag == 'disk' else None)
         if running is not None and kind in LIVE_UPDATES:
             update.append(merged(running, element))
-    return Change(state, after, attach, detach, report={'filled': filled}, update=update)
+    return Change(state, after, attach, detach, report=report, update=update)
 
 
 def _remove(root, element):

@@ -344,6 +344,11 @@ class Capabilities:
             return None
         return [value.text for value in enum_element.findall('value')]
 
+    def os_values(self, enum):
+        """The values of os/enum[@name=enum] (firmware, loader types), or None when libvirt does not say."""
+        enum_element = self.root.find("os/enum[@name='%s']" % enum)
+        return None if enum_element is None else [value.text for value in enum_element.findall('value')]
+
     def hyperv_features(self):
         """The Hyper-V enlightenments this emulator and virt type take, or None when libvirt does not say."""
         hyperv = self.root.find('features/hyperv')

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _machine, _recommend
+from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import VirtunedError
 
 
 def describe(state):
@@ -31,5 +32,14 @@ def describe(state):
     report['machine_missing'] = not machines.offers(os_type['machine'])
     report['machine_deprecated'] = os_type['machine'] in machines.deprecated
     report['newer_machines'] = machines.newer(os_type['machine'])
-    report['recommended'], report['recommended_message'] = _recommend.for_domain(persistent)
+    recommended = _recommend.for_domain(persistent, capabilities=_capabilities(state))
+    report['recommended'], report['recommended_message'] = recommended
     return report
+
+
+def _capabilities(state):
+    """The domain capabilities, or None: libvirt refuses them to a read-only connection."""
+    try:
+        return state.capabilities()
+    except VirtunedError:
+        return None

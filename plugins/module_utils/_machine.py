@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses, _recommend
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption
 
@@ -129,6 +129,7 @@ def _parsed(capabilities_xml, arch, emulator):
 
 
 def check_options(params):
+    _recommend.check_os_option(params)
     if params.get('pcie_free_ports') is not None and not 0 <= params['pcie_free_ports'] <= 30:
         raise InvalidOption('pcie_free_ports', params['pcie_free_ports'], ['0 to 30'])
     unknown = [name for name in params.get('features') or [] if name not in FEATURES]
@@ -136,9 +137,37 @@ def check_options(params):
         raise InvalidOption('features', unknown[0], sorted(FEATURES), reason='not in the table of platform features')
 
 
+def with_recommended(params, root, found):
+    """params with the recommended platform values where no option was given, and notes on what was not
+    applied: a family change without allow_family_change (or q35 to i440fx, which is never made), and
+    firmware, since changing the firmware of an installed guest leaves it unable to boot."""
+    merged, notes = dict(params), []
+    machine = found.get('hw_machine_type', {}).get('value')
+    current = family(dx.os_type(root)['machine'])
+    wanted = {'q35': 'q35', 'pc': 'i440fx'}.get(machine)
+    if machine and not params.get('machine_type') and wanted != current:
+        if current == 'i440fx' and wanted == 'q35' and params.get('allow_family_change'):
+            merged['machine_type'] = 'q35'
+        else:
+            notes.append('hw_machine_type %s not applied: %s' % (machine, (
+                'the i440fx to q35 conversion needs allow_family_change=true' if current == 'i440fx'
+                else 'a q35 domain is not converted back to i440fx')))
+    if found.get('features') and params.get('features') is None:
+        merged['features'] = found['features']['value']
+    if found.get('firmware'):
+        notes.append('firmware %s not applied: changing the firmware of an installed guest leaves it unable to boot; '
+                     'define new domains with it' % found['firmware']['value'])
+    return merged, notes
+
+
 def plan(root, params, machines, capabilities):
-    """Edit root (persistent) as params ask; returns a report of what the plan did."""
+    """Edit root (persistent) as params ask; returns a report of what the plan did (with recommended=true,
+    also what was recommended and, under 'not_applied', which recommendations were not applied and why)."""
     report = {}
+    if params.get('recommended'):
+        found, message = _recommend.for_domain(root, params.get('os'), capabilities)
+        params, notes = with_recommended(params, root, found)
+        report.update(recommended=found, recommended_message=message, not_applied=notes if found else [message])
     current = dx.os_type(root)['machine']
     if params.get('machine_type'):
         report['converted'] = set_machine_type(root, params['machine_type'], machines,

@@ -70,21 +70,23 @@ def _usb_device_label(element):
     return '%s %s' % (kind, element.get('type') or element.get('model') or '')
 
 
-def usb_devices(root):
-    """The devices that sit on a USB bus, each with the controller index it uses (None: any)."""
-    found = []
-    for element in dx.devices(root):
-        kind = element.tag
-        on_usb = (
-            (kind == 'input' and element.get('bus') == 'usb')
+def on_usb(element):
+    """Whether a device sits on a USB bus."""
+    kind = element.tag
+    return ((kind == 'input' and element.get('bus') == 'usb')
             or (kind == 'hostdev' and element.get('type') == 'usb')
             or (kind == 'redirdev' and element.get('bus') == 'usb')
             or (kind == 'disk' and dx.disk_bus(element) == 'usb')
             or (kind == 'hub' and element.get('type') == 'usb')
             or (kind == 'sound' and element.get('model') == 'usb-audio')
-            or (kind == 'smartcard')
-        )
-        if not on_usb:
+            or kind == 'smartcard')
+
+
+def usb_devices(root):
+    """The devices that sit on a USB bus, each with the controller index it uses (None: any)."""
+    found = []
+    for element in dx.devices(root):
+        if not on_usb(element):
             continue
         address = element.find("address[@type='usb']")
         bus = int(address.get('bus')) if address is not None and address.get('bus', '').isdigit() else None
@@ -182,6 +184,31 @@ def _ensure(root, params):
     if ports is not None:
         for master in masters:
             master.set('ports', str(ports))
+
+
+def use_model(root, model, index=0):
+    """Make the USB controllers at index the model (a set for usb2), as a guest OS's recommendation wants.
+
+    A domain whose USB is off (model none) keeps it off. USB devices stay on that bus; their port
+    addresses go, since the new controller may have fewer ports, and libvirt places them again.
+    Returns whether anything changed."""
+    current = [c for c in usb_controllers(root) if _index(c) == index]
+    if any(c.get('model') == 'none' for c in current):
+        return False
+    wanted = [(e.get('model'), e.find('master').get('startport') if e.find('master') is not None else None)
+              for e in _new_controllers(model, index, None)]
+    have = [(c.get('model'), c.find('master').get('startport') if c.find('master') is not None else None)
+            for c in current]
+    if sorted(have, key=str) == sorted(wanted, key=str):
+        return False
+    for element in current:
+        dx.remove_device(element)
+    _add(root, model, index, None)
+    for element, bus in usb_devices(root):
+        address = element.find('address')
+        if address is not None and address.get('type') == 'usb' and bus in (None, index):
+            element.remove(address)
+    return True
 
 
 def _add(root, model, index, ports):

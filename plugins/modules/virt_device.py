@@ -46,9 +46,26 @@ options:
       - Or C(xml), a device snippet (with an optional C(alias)).
       - A new disk needs an C(alias) or a C(target), a new interface an C(alias) or a C(mac), so that it can be
         found again.
+      - Required unless O(recommended=true).
     type: list
     elements: raw
-    required: true
+    default: []
+  recommended:
+    description:
+      - Also add the devices recommended for the domain's guest OS (see
+        RV(virtuned.libvirt.virt_device_info#module:domains.recommended)) that it lacks - a virtio RNG, a memory
+        balloon, the QEMU guest agent's channel - and give its USB controller the recommended model (V(usb2) for
+        an OS that drives no xHCI controller). A kind given in O(devices) wins; a device of the kind that the
+        domain has stays as it is; a USB controller turned off (V(none)) stays off.
+      - USB controllers are cold-plug only; the other devices are hot-plugged where QEMU can.
+      - A domain whose OS is not known gets no recommendation (a warning says so) rather than a guess.
+    type: bool
+    default: false
+  os:
+    description:
+      - With O(recommended=true), the guest OS as a libosinfo short id (V(rhel6.10), V(win10)) or id URI, instead
+        of the domain's C(<libosinfo:os>) metadata. An OS osinfo-db does not know is refused, naming close matches.
+    type: str
   state:
     description:
       - V(present) adds the devices that are missing and changes the ones that differ.
@@ -149,6 +166,14 @@ domains:
       description: Per new device (its alias, or kind and target), the keys filled from the domain and where
         each came from (stashed value, recommendation, default).
       type: dict
+    recommended:
+      description: With O(recommended=true), what was recommended for the domain's OS (key -> value and reason).
+      type: dict
+      returned: when O(recommended=true)
+    recommended_message:
+      description: With O(recommended=true), what the recommendation is for, or why there is none.
+      type: str
+      returned: when O(recommended=true)
     live_changes:
       description:
         - What was done to the running domain, each with C(action) (V(attached), V(detached), V(updated),
@@ -171,7 +196,9 @@ from ansible_collections.virtuned.libvirt.plugins.module_utils import _device_sp
 def main():
     module = AnsibleModule(
         argument_spec=_runner.common_argument_spec(
-            devices=dict(type='list', elements='raw', required=True),  # checked by _device_spec.check
+            devices=dict(type='list', elements='raw', default=[]),  # checked by _device_spec.check
+            recommended=dict(type='bool', default=False),
+            os=dict(type='str'),
             state=dict(type='str', default='present', choices=['present', 'absent']),
             live=dict(type='str', default='auto', choices=['auto', 'false']),
             unplug_timeout=dict(type='int', default=_runner.DEFAULT_UNPLUG_TIMEOUT),
@@ -181,9 +208,12 @@ def main():
     wanted = _runner.check_options(module, _device_spec.check_all)
 
     def plan(state):
-        return _device_spec.plan(state, wanted, module.params)
+        change = _device_spec.plan(state, wanted, module.params)
+        if module.params['recommended'] and not change.report['recommended']:
+            module.warn("domain '%s': %s" % (state.name, change.report['recommended_message']))
+        return change
 
-    _runner.converge(module, plan, kinds=lambda element: any(_device_spec.same_device(element, w) for w, _s in wanted),
+    _runner.converge(module, plan, kinds=lambda element: _device_spec.in_scope(element, wanted, module.params),
                      devices_from_live=True)
 
 

@@ -201,14 +201,12 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if module.params['os'] and not module.params['recommended']:
-        module.fail_json(msg='option os: value %r is used only with recommended=true; allowed: omitted'
-                         % module.params['os'])
+    _runner.check_options(module, _recommend.check_os_option)
 
     def plan(state):
         params, report = module.params, {}
         if params['recommended']:
-            params, report = _recommend.bus_options(params, state.before)
+            params, report = _recommend.bus_options(params, state.before, state.capabilities())
             if not report['recommended']:
                 module.warn("domain '%s': %s" % (state.name, report['recommended_message']))
         after = dx.clone(state.before)

@@ -109,8 +109,13 @@ domains:
     recommended:
       description:
         - The best values for the domain's guest OS (from its C(<libosinfo:os id=...>) metadata and the
-          host's osinfo-db) on its machine type, per key (hw_* keys, C(virtio_model), C(usb_model)), each a
-          dict with C(value) and a one-line C(reason).
+          host's osinfo-db, read as libosinfo reads it) on this domain (machine type, architecture, graphics,
+          SPICE agent, firmware), per key, each a dict with C(value) and a one-line C(reason) naming its osinfo
+          evidence.
+        - "Keys: the bus and model ones (C(hw_disk_bus), C(hw_cdrom_bus), C(hw_vif_model), C(hw_video_model),
+          C(virtio_model)), C(hw_pointer_model) and C(hw_input_bus), the device ones (C(usb_model), C(rng),
+          C(memballoon), C(guest_agent)) and the platform ones (C(hw_machine_type), C(features), C(firmware)).
+          The rules and their sources are in C(docs/policies.md)."
         - Empty when the OS is not known; RV(domains.recommended_message) says why.
       type: dict
     recommended_message:

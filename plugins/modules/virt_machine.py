@@ -46,6 +46,21 @@ options:
         only where the domain capabilities list it).
     type: list
     elements: str
+  recommended:
+    description:
+      - Apply the platform values recommended for the domain's guest OS (see
+        RV(virtuned.libvirt.virt_device_info#module:domains.recommended)) to the options not given; explicit
+        options win.
+      - V(hyperv) for Windows guests; V(q35) for an i440fx guest whose OS supports it, only with
+        O(allow_family_change=true). A recommended firmware (UEFI for an OS that refuses BIOS) is reported, not
+        applied, since an installed guest would not boot with another firmware. What is not applied gives a warning.
+    type: bool
+    default: false
+  os:
+    description:
+      - With O(recommended=true), the guest OS as a libosinfo short id (V(win11), V(rhel9.0)) or id URI, instead
+        of the domain's C(<libosinfo:os>) metadata. An OS osinfo-db does not know is refused, naming close matches.
+    type: str
   pin:
     description: Stash the current C(hw_machine_type) (and the other C(hw_*) values) without changing anything else.
     type: bool
@@ -105,6 +120,14 @@ domains:
     reboot_required:
       description: The running domain's machine type, features or devices differ from its persistent definition.
       type: bool
+    recommended:
+      description: With O(recommended=true), what was recommended for the domain's OS (key -> value and reason).
+      type: dict
+      returned: when O(recommended=true)
+    recommended_message:
+      description: With O(recommended=true), what the recommendation is for, or why there is none.
+      type: str
+      returned: when O(recommended=true)
     devices:
       description: The devices after the task, in the abstract form.
       type: list
@@ -130,6 +153,8 @@ def main():
             pcie_free_ports=dict(type='int'),
             features=dict(type='list', elements='str'),
             pin=dict(type='bool', default=False),
+            recommended=dict(type='bool', default=False),
+            os=dict(type='str'),
         ),
         supports_check_mode=True,
     )
@@ -139,6 +164,8 @@ def main():
         after = dx.clone(state.before)
         machines = _machine.machine_types(state.hypervisor, after)
         report = _machine.plan(after, module.params, machines, state.capabilities())
+        for note in report.pop('not_applied', []):
+            module.warn("domain '%s': %s" % (state.name, note))
         report['machine'] = dx.os_type(after)['machine']
         return _runner.Change(state, after, report=report)
 

@@ -93,7 +93,8 @@ def device_edits():
 def device_plan(root, params, hypervisor):
     full = {'state': 'present', 'live': 'auto', 'unplug_timeout': 10}
     full.update(params)
-    state = types.SimpleNamespace(before=root, before_xml=dx.serialize(root), running=False, live=None)
+    state = types.SimpleNamespace(before=root, before_xml=dx.serialize(root), running=False, live=None,
+                                  capabilities=lambda: hypervisor.capabilities(root))
     after = _device_spec.plan(state, _device_spec.check_all(full), full).after
     # Any device, as the user gives it, can be one libvirt's schema refuses (a second watchdog): the
     # module's pre-flight refuses it before writing, with the schema's reason.
@@ -105,12 +106,13 @@ def device_plan(root, params, hypervisor):
 
 def machine_edits():
     return [{'machine_type': 'q35', 'allow_family_change': True}, {'pcie_free_ports': 3},
-            {'features': sorted(_machine.FEATURES)}, {'pin': True}]
+            {'features': sorted(_machine.FEATURES)}, {'pin': True},
+            {'recommended': True, 'os': 'win11', 'allow_family_change': True}]
 
 
 def machine_plan(root, params, hypervisor):
     full = {'machine_type': None, 'allow_family_change': False, 'pcie_free_ports': None, 'features': None,
-            'pin': False}
+            'pin': False, 'recommended': False, 'os': None}
     full.update(params)
     machines = _machine.machine_types(hypervisor, root)
     _machine.plan(root, full, machines, hypervisor.capabilities(root))
@@ -135,6 +137,10 @@ def usb_plan(root, params, _hypervisor):
 
 
 MODULES = {
+    # what an OS's recommendations add: the USB 2 set and a transitional agent channel, then RHEL 9's devices
+    'virt_device recommended': (device_plan, [{'devices': [], 'recommended': True, 'os': os_name}
+                                              for os_name in ('rhel6.10', 'rocky9')],
+                                _device_spec.recommendations_touch),
     'virt_device': (device_plan, device_edits(), ('disk', 'interface', 'rng', 'input', 'channel', 'watchdog',
                                                   'controller')),
     'virt_machine': (machine_plan, machine_edits(), None),

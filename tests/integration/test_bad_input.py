@@ -55,6 +55,13 @@ CASES = [
     ('virt_device_bus', {'disk_bus': HUGE}, ['disk_bus', 'allowed: ', 'sata']),
     ('virt_device_bus', {'video_model': 'qxl', 'name': ['PAIR', 'vt-test-missing']},
      ["'vt-test-missing'", 'no such domain']),
+    # recommendations in virt_device and virt_machine
+    ('virt_device', {'os': 'rhel9.0', 'devices': [{'kind': 'rng'}]}, ['option os', 'rhel9.0', 'recommended=true']),
+    ('virt_device', {}, ['option devices', 'recommended=true']),
+    ('virt_device', {'recommended': True, 'state': 'absent'}, ['option recommended', 'state=absent']),
+    ('virt_device', {'recommended': True, 'os': 'ubuntujamy'}, ['option os', "'ubuntujamy'", 'ubuntujammy']),
+    ('virt_machine', {'os': 'win11'}, ['option os', 'win11', 'recommended=true']),
+    ('virt_machine', {'recommended': True, 'os': 'win1l'}, ['option os', "'win1l'", 'win11']),
     # any module: names, connection
     ('virt_device_info', {'name': XML_SPECIAL}, [XML_SPECIAL, 'no such domain']),
     ('virt_input', {'pointer_model': 'tablet', 'name': ['PAIR', XML_SPECIAL]}, ['no such domain']),
@@ -117,8 +124,8 @@ def _run(kind, args, pair):
 
 def test_the_table_is_big_enough():
     assert len(CASES) >= 40
-    assert {case[0] for case in CASES} >= {'virt_input', 'virt_usb_controller', 'virt_device_bus',
-                                           'virt_device_info', 'virt_domain', 'filter', 'role'}
+    assert {case[0] for case in CASES} >= {'virt_input', 'virt_usb_controller', 'virt_device_bus', 'virt_device',
+                                           'virt_machine', 'virt_device_info', 'virt_domain', 'filter', 'role'}
 
 
 @pytest.mark.parametrize('kind, args, fragments', CASES, ids=['%02d-%s' % (i, c[0]) for i, c in enumerate(CASES)])

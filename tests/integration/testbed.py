@@ -111,12 +111,19 @@ def scratch_name(tag=''):
 MACHINES = {'q35': 'q35', 'i440fx': 'pc'}
 
 
-def domain_xml(name, machine='q35', devices='', metadata='', disk=True, memory_mib=64):
-    """A small TCG domain that really starts (no OS: SeaBIOS waits), with one virtio disk."""
+VNC = "<graphics type='vnc' port='-1' listen='127.0.0.1'/>"
+SPICE = "<graphics type='spice' autoport='yes' listen='127.0.0.1'/>"
+SPICE_AGENT = "<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>"
+
+
+def domain_xml(name, machine='q35', devices='', metadata='', disk=True, memory_mib=64, graphics=VNC,
+               video="<video><model type='virtio'/></video>", nic='virtio', disk_bus='virtio'):
+    """A small TCG domain that really starts (no OS: SeaBIOS waits), with one disk (virtio unless told)."""
     disk_xml = ''
     if disk:
         disk_xml = ("<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
-                    "<source file='%s'/><target dev='vda' bus='virtio'/></disk>" % image(name))
+                    "<source file='%s'/><target dev='%s' bus='%s'/></disk>"
+                    % (image(name), {'virtio': 'vda', 'ide': 'hda'}.get(disk_bus, 'sda'), disk_bus))
     return """<domain type='qemu'>
   <name>{name}</name>
   <metadata>{metadata}</metadata>
@@ -125,13 +132,13 @@ def domain_xml(name, machine='q35', devices='', metadata='', disk=True, memory_m
   <os><type arch='x86_64' machine='{machine}'>hvm</type></os>
   <devices>
     {disk}
-    <interface type='user'><mac address='52:54:00:{mac}'/><model type='virtio'/></interface>
-    <graphics type='vnc' port='-1' listen='127.0.0.1'/>
-    <video><model type='virtio'/></video>
+    <interface type='user'><mac address='52:54:00:{mac}'/><model type='{nic}'/></interface>
+    {graphics}
+    {video}
     {devices}
   </devices>
 </domain>""".format(name=name, metadata=metadata, memory=memory_mib, machine=MACHINES.get(machine, machine),
-                    disk=disk_xml, devices=devices, mac=':'.join(uuid.uuid4().hex[i:i + 2] for i in (0, 2, 4)))
+                    disk=disk_xml, devices=devices, graphics=graphics, video=video, nic=nic, mac=':'.join(uuid.uuid4().hex[i:i + 2] for i in (0, 2, 4)))
 
 
 class Scratch:
