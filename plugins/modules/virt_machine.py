@@ -51,9 +51,10 @@ options:
       - Apply the platform values recommended for the domain's guest OS (see
         RV(virtuned.libvirt.virt_device_info#module:domains.recommended)) to the options not given; explicit
         options win.
-      - V(hyperv) for Windows guests; V(q35) for an i440fx guest whose OS supports it, only with
-        O(allow_family_change=true). A recommended firmware (UEFI for an OS that refuses BIOS) is reported, not
-        applied, since an installed guest would not boot with another firmware. What is not applied gives a warning.
+      - V(hyperv) for Windows guests.
+      - V(q35) for an i440fx guest whose OS supports it, only with O(allow_family_change=true).
+      - A recommended firmware (UEFI for an OS that refuses BIOS) is reported, not applied, since an installed
+        guest would not boot with another firmware. What is not applied gives a warning.
     type: bool
     default: false
   os:
