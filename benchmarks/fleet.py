@@ -4,12 +4,13 @@ Run with the project's venv, against the local libvirtd (scripts/bootstrap.sh):
 
     .venv/bin/python benchmarks/fleet.py --sizes 50 200 1000
 
-For each N it defines N scratch TCG domains (vt-bench-*), and for two edits (add a virtio tablet
-and keyboard: virt_input; change the video model: virt_device_bus) measures, from the same
-starting XML each time:
+For each N it defines N scratch TCG domains (vt-bench-*), and for four edits (add a virtio tablet
+and keyboard: virt_input; change the video model: virt_device_bus; add an RNG by alias:
+virt_device; turn on vmcoreinfo: virt_machine) measures, from the same starting XML each time:
 
 1. floor: lookup + XMLDesc + lxml edit + defineXML per domain, in one process and connection;
-2. one task over all N domains through ansible-playbook, first run and idempotent second run;
+2. one task over all N domains through ansible-playbook: first run, idempotent second run, and
+   check mode (from the starting XML);
 3. the same task with loop: over the domains (one module call each; only up to --loop-max domains);
 4. virt-xml (Debian package virtinst) per domain, when it is installed (up to --loop-max domains).
 
@@ -55,7 +56,25 @@ EDITS = {
         'xml': lambda root: root.find('devices/video/model').set('type', 'qxl'),
         'virt_xml': ['--edit', '--video', 'model.type=qxl'],
     },
+    'virt_device': {
+        'args': {'devices': [{'kind': 'rng', 'alias': 'bench-rng', 'model': 'virtio', 'source': '/dev/urandom'}]},
+        'xml': lambda root: root.find('devices').append(etree.fromstring(
+            "<rng model='virtio'><backend model='random'>/dev/urandom</backend><alias name='ua-bench-rng'/></rng>")),
+        'virt_xml': ['--add-device', '--rng', '/dev/urandom'],
+    },
+    'virt_machine': {
+        'args': {'features': ['vmcoreinfo']},
+        'xml': lambda root: etree.SubElement(root.find('features') if root.find('features') is not None
+                                             else _features(root), 'vmcoreinfo', state='on'),
+        'virt_xml': ['--edit', '--features', 'vmcoreinfo.state=on'],
+    },
 }
+
+
+def _features(root):
+    features = etree.Element('features')
+    root.find('os').addnext(features)
+    return features
 
 
 def names_for(size):
@@ -142,8 +161,8 @@ def virt_xml(names, arguments):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
-    parser.add_argument('--sizes', type=int, nargs='+', default=[50, 200, 1000])
-    parser.add_argument('--loop-max', type=int, default=200, help='largest N for the loop: and virt-xml runs')
+    parser.add_argument('--sizes', type=int, nargs='+', default=[200, 1000])
+    parser.add_argument('--loop-max', type=int, default=0, help='largest N for the loop: and virt-xml runs')
     options = parser.parse_args()
     collections = subprocess.run(['bash', os.path.join(REPO, 'scripts', 'install_collection.sh')], check=True,
                                  capture_output=True, text=True).stdout.strip()
@@ -163,6 +182,8 @@ def main():
                 row['floor_validated'] = floor(names, edit['xml'], libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
                 reset(conn, originals)
                 task = {'name': 'one call', 'virtuned.libvirt.' + module: dict(edit['args'], name=names)}
+                row['check'], runs = ansible.play([dict(task, check_mode=True)])
+                row['check_module'] = runs[0]['seconds']
                 row['task'], runs = ansible.play([task])
                 row['task_module'], row['task_rss_mib'] = runs[0]['seconds'], runs[0]['max_rss_kib'] / 1024
                 row['again'], runs = ansible.play([task])
@@ -195,15 +216,17 @@ def _ratio(row, key):
     return '%.1fx' % (row[key] / row['floor']) if key in row else '-'
 
 
-HEADER = ('N', 'module', 'floor s', 'floor+validate s', 'task s', 'module s', 'module/floor+validate',
-          '2nd run s', '2nd module s', 'loop s', 'loop/floor', 'virt-xml s', 'virt-xml/floor', 'peak RSS MiB')
+HEADER = ('N', 'module', 'floor s', 'floor+validate s', 'module s', 'module/floor', 'floor+validate/module',
+          '2nd run module s', '2nd/floor', 'check module s', 'check/floor', 'task s', 'loop s', 'loop/floor',
+          'virt-xml s', 'virt-xml/floor', 'peak RSS MiB')
 
 
 def _cells(row, startup):
     return (str(row['N']), row['module'], _seconds(row, 'floor'), _seconds(row, 'floor_validated'),
-            _seconds(row, 'task'), _seconds(row, 'task_module'),
-            '%.1fx' % (row['task_module'] / row['floor_validated']), _seconds(row, 'again'),
-            _seconds(row, 'again_module'), _seconds(row, 'loop'), _ratio(row, 'loop'), _seconds(row, 'virt_xml'),
+            _seconds(row, 'task_module'), _ratio(row, 'task_module'),
+            '%.1fx' % (row['floor_validated'] / row['task_module']), _seconds(row, 'again_module'),
+            _ratio(row, 'again_module'), _seconds(row, 'check_module'), _ratio(row, 'check_module'),
+            _seconds(row, 'task'), _seconds(row, 'loop'), _ratio(row, 'loop'), _seconds(row, 'virt_xml'),
             _ratio(row, 'virt_xml'), '%.0f' % row['task_rss_mib'])
 
 
@@ -213,7 +236,8 @@ def print_row(row, startup):
 
 def print_table(rows, startup):
     print('ansible-playbook start-up (one debug task): %.2f s. task s is the whole ansible-playbook run; module s '
-          'is the module process alone (its Python start-up and imports included).' % startup)
+          'is the module process alone (its Python start-up and imports included); ratios are to the plain '
+          'loop (floor), from the same run.' % startup)
     print('| ' + ' | '.join(HEADER) + ' |')
     print('|' + '---|' * len(HEADER))
     for row in rows:

@@ -125,6 +125,35 @@ def for_qemu_argv(root):
     return serialize(copy)
 
 
+# The patterns libvirt's schema gives a domain's name, uuid and interface MAC addresses
+# (basictypes.rng: objectNameWithSlash, UUID, uniMacAddr).
+_SCHEMA_NAME = re.compile(r'[^\n]+')
+_SCHEMA_UUID = re.compile(r'[a-fA-F0-9]{32}|[a-fA-F0-9]{8}-([a-fA-F0-9]{4}-){3}[a-fA-F0-9]{12}')
+_SCHEMA_UNICAST_MAC = re.compile(r'[a-fA-F0-9][02468aAcCeE](:[a-fA-F0-9]{2}){5}')
+
+
+def anonymized(root):
+    """A copy in which the name, uuid and MAC addresses, where libvirt's schema takes them, are
+    replaced by fixed values it takes too (distinct MACs stay distinct): neither the schema's
+    answer nor the QEMU driver's depends on which valid values they are, so the definitions of a
+    fleet made from one template need one question each. A value the schema would refuse stays,
+    for the schema to name."""
+    copy = clone(root)
+    name = copy.find('name')
+    if name is not None and name.text and _SCHEMA_NAME.fullmatch(name.text):
+        name.text = 'virtuned-anonymous'
+    uuid = copy.find('uuid')
+    if uuid is not None and uuid.text and _SCHEMA_UUID.fullmatch(uuid.text.strip()):
+        uuid.text = '00000000-0000-4000-8000-000000000000'
+    macs = {}
+    for mac in copy.findall('devices/interface/mac'):
+        address = mac.get('address') or ''
+        if _SCHEMA_UNICAST_MAC.fullmatch(address):
+            macs.setdefault(address.lower(), '52:54:00:00:%02x:%02x' % divmod(len(macs), 256))
+            mac.set('address', macs[address.lower()])
+    return copy
+
+
 def same_document(left, right):
     return normalized(left) == normalized(right)
 

@@ -79,6 +79,13 @@ def writer_lock(uri, name):
 DOMAIN_SCHEMA = '/usr/share/libvirt/schemas/domain.rng'
 
 
+def local_schema_applies(uri, daemon_version, library_version, schema_path=DOMAIN_SCHEMA):
+    """Whether the schema file here is the one the daemon validates with: a local URI (no host), a
+    daemon of this machine's libvirt version, and the file present."""
+    return (not urlparse(uri).hostname and daemon_version is not None and daemon_version == library_version
+            and os.path.exists(schema_path))
+
+
 _EVENTS = []
 
 
@@ -127,6 +134,7 @@ class Hypervisor:
         self._host_capabilities = None
         self._schema_path = schema_path
         self._schema = None
+        self._answers = {}  # (who, anonymized definition) -> libvirt's refusal or None, for this run
         libvirt.registerErrorHandler(_quiet, None)
         if not read_only:
             _event_loop()  # a read-only connection never unplugs, so it waits for no event
@@ -163,19 +171,17 @@ class Hypervisor:
             raise VirtunedError(_reason(exc), domain=name)
 
     def schema(self):
-        """libvirt's domain schema, when the one installed here is the daemon's own: a local URI
-        and a daemon of the same libvirt version. None otherwise (remote URI, other version, no
-        schema file): definitions are then validated by libvirtd itself when they are defined."""
+        """libvirt's domain schema, when the one installed here is the daemon's own (see
+        local_schema_applies), compiled once. None otherwise: definitions are then validated by
+        libvirtd itself when they are defined (define_flags)."""
         if self._schema is None:
             self._schema = False
-            local = not urlparse(self.uri).hostname
-            if local and os.path.exists(self._schema_path):
-                try:
-                    same_version = self.conn.getLibVersion() == libvirt.getVersion()
-                except libvirt.libvirtError:
-                    same_version = False
-                if same_version:
-                    self._schema = dx.schema(self._schema_path)
+            try:
+                daemon_version = self.conn.getLibVersion()
+            except libvirt.libvirtError:
+                daemon_version = None
+            if local_schema_applies(self.uri, daemon_version, libvirt.getVersion(), self._schema_path):
+                self._schema = dx.schema(self._schema_path)
         return self._schema or None
 
     def refusal(self, xml_text):
@@ -185,18 +191,30 @@ class Hypervisor:
         its define-time validation and builds the QEMU command line against the emulator's real
         capabilities, without defining or starting anything.
         """
-        root = dx.parse(xml_text)
+        root = dx.anonymized(dx.parse(xml_text))
         schema = self.schema()
         if schema is not None:
-            errors = dx.schema_errors(schema, root)
-            if errors:
-                return "libvirt's domain schema: %s" % errors
+            refused = self._answer('schema', dx.serialize(root), lambda: dx.schema_errors(schema, root))
+            if refused:
+                return "libvirt's domain schema: %s" % refused
         if self.conn.getType() != 'QEMU':
             return None  # the pre-flight below belongs to the QEMU driver
+        asked = dx.for_qemu_argv(root)
+        refused = self._answer('driver', asked, lambda: self._driver_refusal(asked))
+        return "libvirt's QEMU driver: %s" % refused if refused else None
+
+    def _answer(self, who, question, ask):
+        """libvirt's answer to one question, asked once per run: a fleet's definitions made from one
+        template differ only in what dx.anonymized replaces."""
+        if (who, question) not in self._answers:
+            self._answers[(who, question)] = ask()
+        return self._answers[(who, question)]
+
+    def _driver_refusal(self, xml_text):
         try:
-            self.conn.domainXMLToNative('qemu-argv', dx.for_qemu_argv(root), 0)
+            self.conn.domainXMLToNative('qemu-argv', xml_text, 0)
         except libvirt.libvirtError as exc:
-            return "libvirt's QEMU driver: %s" % _reason(exc)
+            return _reason(exc)
         return None
 
     def preflight(self, name, xml_text, current_xml, requested):

@@ -256,3 +256,21 @@ def test_a_password_given_in_clear_stays_and_a_masked_one_without_a_current_valu
     assert given.find("devices/graphics[@type='vnc']").get('passwd') == 'new'
     assert given.find("devices/graphics[@type='spice']").get('passwd') == 'two'
     assert dx.unmask(dx.parse(dx.masked(PASSWORDS)), None) == ['graphics type=vnc passwd', 'graphics type=spice passwd']
+
+
+def test_anonymized_makes_a_fleet_one_question_and_keeps_what_the_schema_would_refuse():
+    def domain(name, uuid, macs):
+        interfaces = ''.join("<interface type='user'><mac address='%s'/></interface>" % mac for mac in macs)
+        return dx.parse("<domain type='qemu'><name>%s</name><uuid>%s</uuid><devices>%s</devices></domain>"
+                        % (name, uuid, interfaces))
+
+    one = domain('web01', 'c98ea9bd-9103-4983-b09c-721d1d78e127', ['52:54:00:b3:ce:89', '52:54:00:b3:ce:8a'])
+    two = domain('web02', 'd0c98ea9bd91034983b09c721d1d78e1', ['52:54:00:11:22:33', '52:54:00:11:22:34'])
+    assert dx.serialize(dx.anonymized(one)) == dx.serialize(dx.anonymized(two))
+    same_mac_twice = dx.anonymized(domain('db', 'c98ea9bd-9103-4983-b09c-721d1d78e127',
+                                          ['52:54:00:b3:ce:89', '52:54:00:B3:CE:89']))
+    assert len({m.get('address') for m in same_mac_twice.findall('devices/interface/mac')}) == 1
+    bad = dx.anonymized(domain('db', 'not-a-uuid', ['01:00:5e:00:00:01', 'zz:54:00:b3:ce:89']))
+    assert bad.findtext('uuid') == 'not-a-uuid'
+    kept = [m.get('address') for m in bad.findall('devices/interface/mac')]
+    assert kept == ['01:00:5e:00:00:01', 'zz:54:00:b3:ce:89']

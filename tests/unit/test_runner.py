@@ -1,4 +1,4 @@
-"""The runner's batch logic: a refused definition puts back the domains defined before it."""
+"""The runner's batch logic: a refused definition puts back every other domain defined in the call."""
 
 from __future__ import annotations
 
@@ -58,13 +58,14 @@ def test_all_defined_when_libvirt_accepts_all():
     assert all('<rng' in d.xml for d in batch)
 
 
-def test_a_refused_definition_restores_the_earlier_ones():
+def test_a_refused_definition_restores_every_other_one():
     batch = domains({}, {}, {'refuse_define': True}, {})
     originals = [d.xml for d in batch]
     with pytest.raises(VirtunedError) as raised:
         _runner._define_all([_runner.Pending(change_for(d)) for d in batch])
     assert [d.xml for d in batch] == originals
-    assert "domain 'd2'" in raised.value.msg and 'restored: d0, d1' in raised.value.msg
+    assert "domain 'd2'" in raised.value.msg and 'were restored: d0, d1, d3' in raised.value.msg
+    assert raised.value.details == {'defined_then_restored': ['d0', 'd1', 'd3'], 'kept_new_definition': []}
 
 
 def test_a_restore_that_fails_names_the_domains_that_keep_the_change():
