@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import subprocess
+import tarfile
+
+import yaml
 
 import testbed
 
 PLUGINS = {
-    'module': ['virt_device_info', 'virt_input', 'virt_usb_controller', 'virt_device_bus', 'virt_domain'],
-    'filter': ['input_devices', 'device_policy'],
+    'module': ['virt_device_info', 'virt_input', 'virt_usb_controller', 'virt_device_bus', 'virt_domain',
+               'virt_device', 'virt_machine'],
+    'filter': ['input_devices', 'device_policy', 'device_xml'],
     'role': ['device_update'],
 }
 
@@ -37,3 +42,24 @@ def test_execution_environment_context_installs_the_collection(tmp_path):
          '-p', str(tmp_path / 'installed')], cwd=str(build))
     assert (tmp_path / 'installed' / 'ansible_collections' / 'virtuned' / 'libvirt' / 'plugins' / 'modules'
             / 'virt_device_bus.py').exists()
+
+
+def test_the_tarball_holds_the_collection_and_nothing_of_the_work_around_it():
+    version = yaml.safe_load(open(os.path.join(testbed.REPO, 'galaxy.yml')))['version']
+    with tarfile.open(os.path.join(testbed.BUILD, 'virtuned-libvirt-%s.tar.gz' % version)) as tarball:
+        members = tarball.getnames()
+    for wanted in ('COPYING', 'README.md', 'MANIFEST.json', 'FILES.json', 'meta/runtime.yml',
+                   'meta/execution-environment.yml', 'roles/device_update/meta/argument_specs.yml',
+                   'changelogs/config.yaml', 'docs/policies.md'):
+        assert wanted in members, wanted
+    modules = {os.path.basename(path)[:-3] for path in glob.glob(os.path.join(testbed.REPO, 'plugins', 'modules', '*.py'))}
+    assert {m for m in modules if 'plugins/modules/%s.py' % m in members} == modules
+    unwanted = ('.venv', '.git', '.ci', '.ansible', '.hypothesis', '.pytest_cache', 'build', 'benchmarks',
+                'tests/output', 'scripts/libvirt-test-hook')
+    assert [m for m in members if any(m == u or m.startswith(u + '/') for u in unwanted)] == []
+    assert [m for m in members if m.endswith('.tar.gz') or '__pycache__' in m] == []
+
+
+def test_every_module_is_in_the_action_group():
+    runtime = yaml.safe_load(open(os.path.join(testbed.REPO, 'meta', 'runtime.yml')))
+    assert sorted(runtime['action_groups']['libvirt']) == sorted(PLUGINS['module'])
