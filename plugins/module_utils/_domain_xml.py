@@ -23,7 +23,7 @@ METADATA_NS = 'https://virtuned.dev/xmlns/libvirt/1'
 METADATA_PREFIX = 'virtuned'
 LIBOSINFO_NS = 'http://libosinfo.org/xmlns/libvirt/domain/1.0'
 
-# The stashed properties, as Nova names them (seeds/001: the ones that have defaults).
+# The stashed properties, as Nova names them (the ones that have defaults).
 PROPERTY_KEYS = (
     'hw_cdrom_bus',
     'hw_disk_bus',
@@ -331,7 +331,7 @@ def device_identity(element):
 
 
 def abstract(element):
-    """The contract's abstract form of one device element."""
+    """The abstract form of one device element, as the modules return it."""
     kind = element.tag
     form = {
         'kind': kind,
@@ -540,7 +540,7 @@ def input_properties(root):
 
 
 def effective_properties(root):
-    """The hw_* values the domain's devices have now, Nova's names (seeds/001)."""
+    """The hw_* values the domain's devices have now, Nova's names."""
 
     def first(elements, read):
         return read(elements[0]) if elements else None

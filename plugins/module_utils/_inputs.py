@@ -4,8 +4,8 @@
 """Pointer and keyboard devices: Nova's hw_pointer_model x hw_input_bus matrix, and the plan
 that makes a domain's input devices match it.
 
-The matrix (seeds/000) with the keyboard rule the thread settles on: a keyboard follows
-hw_input_bus when it is set, and architectures without PS/2 always get one. The
+The matrix, with its keyboard rule: a keyboard follows hw_input_bus when it is set, and
+architectures without PS/2 always get one. The
 input_devices filter and the virt_input module both resolve through resolve() below.
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import testbed
 
-CONTRACT_DEVICE_KEYS = {'kind', 'type', 'bus', 'model', 'alias', 'target', 'mac', 'index', 'address'}
+ABSTRACT_DEVICE_KEYS = {'kind', 'type', 'bus', 'model', 'alias', 'target', 'mac', 'index', 'address'}
 PROPERTY_KEYS = {'hw_disk_bus', 'hw_cdrom_bus', 'hw_floppy_bus', 'hw_input_bus', 'hw_pointer_model',
                  'hw_video_model', 'hw_vif_model', 'hw_machine_type'}
 
@@ -23,7 +23,7 @@ def test_running_q35_and_stopped_i440fx_in_one_call(scratch):
     for report in (live, stopped):
         assert set(report) >= {'devices', 'persistent_devices', 'properties', 'stashed', 'drift'}
         for device in report['devices'] + report['persistent_devices']:
-            assert CONTRACT_DEVICE_KEYS <= set(device)
+            assert ABSTRACT_DEVICE_KEYS <= set(device)
         assert set(report['properties']) == PROPERTY_KEYS
         assert report['properties']['hw_disk_bus'] == 'virtio'
         assert report['properties']['hw_video_model'] == 'virtio'
