@@ -71,7 +71,7 @@ class Rules:
         return next((name for name in names if _osinfo.DEVICES[name] in self.supported), None)
 
     def evidence(self, name):
-        """'virtio-block (osinfo pci 1af4/1001, from rhel9.0)': the device id and the OS that lists it."""
+        """'virtio-block (osinfo pcisig.com/pci/1af4/1001, from rhel6.0)': the device id and the OS whose word decides."""
         device_id = _osinfo.DEVICES[name]
         source = self.db.decided_by(self.os_id, device_id) or self.os_id
         inherited = '' if source == self.os_id else ', from %s' % self.db.short_id(source)
