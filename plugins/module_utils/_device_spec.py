@@ -398,7 +398,7 @@ def _with_recommended(state, after, wanted, params, report):
     """wanted and the devices recommended for the domain's guest OS; gives its USB controller the
     recommended model (cold plug, in after)."""
     found, message = _recommend.for_domain(state.before, params.get('os'), state.capabilities())
-    report.update(recommended=found, recommended_message=message)
+    report.update(_recommend.report(found, message))
     given = {element.tag for element, _spec in wanted}
     extra = [(element_of(spec), spec) for spec in _recommend.device_specs(after, found, given)]
     usb_model = found.get('usb_model', {}).get('value')

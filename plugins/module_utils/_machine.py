@@ -167,7 +167,7 @@ def plan(root, params, machines, capabilities):
     if params.get('recommended'):
         found, message = _recommend.for_domain(root, params.get('os'), capabilities)
         params, notes = with_recommended(params, root, found)
-        report.update(recommended=found, recommended_message=message, not_applied=notes if found else [message])
+        report.update(_recommend.report(found, message, notes))
     current = dx.os_type(root)['machine']
     if params.get('machine_type'):
         report['converted'] = set_machine_type(root, params['machine_type'], machines,

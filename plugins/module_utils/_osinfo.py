@@ -95,7 +95,7 @@ class OsinfoDb:
         self._short_ids = {}
         self._device_paths = {}
         self._parsed = {}
-        self._devices = None
+        self._devices = {}
         for root in self.roots:
             for path in _entity_files(os.path.join(root, 'os')):
                 self._index(path)
@@ -214,8 +214,6 @@ class OsinfoDb:
 
     def device_info(self, device_id):
         """{'name', 'class'} of a device from osinfo-db's device files, or {} when it has none."""
-        if self._devices is None:
-            self._devices = {}
         if device_id not in self._devices:
             info = {}
             for path in self._device_paths.get(device_id, ()):

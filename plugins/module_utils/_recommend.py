@@ -71,7 +71,8 @@ class Rules:
         return next((name for name in names if _osinfo.DEVICES[name] in self.supported), None)
 
     def evidence(self, name):
-        """'virtio-block (osinfo pcisig.com/pci/1af4/1001, from rhel6.0)': the device id and the OS whose word decides."""
+        """'virtio-block (osinfo pcisig.com/pci/1af4/1001, from rhel6.0)': the device id and the OS whose word
+        decides."""
         device_id = _osinfo.DEVICES[name]
         source = self.db.decided_by(self.os_id, device_id) or self.os_id
         inherited = '' if source == self.os_id else ', from %s' % self.db.short_id(source)
@@ -120,7 +121,8 @@ class Rules:
             self.put('hw_vif_model', 'e1000e', 'lists no virtio-net NIC; on q35 the PCIe e1000e%s'
                      % (' (lists %s)' % self.evidence('e1000e') if e1000e else ', as virt-install chooses'))
             return
-        nics = {self.db.device_info(d).get('name') for d in self.supported if self.db.device_info(d).get('class') == 'net'}
+        infos = [self.db.device_info(device) for device in self.supported]
+        nics = {info.get('name') for info in infos if info.get('class') == 'net'}
         listed = next((nic for nic in I440FX_NICS if nic in nics), None)
         if listed:
             self.put('hw_vif_model', listed, 'lists no virtio-net NIC; %s is the first of %s it lists'
@@ -295,11 +297,18 @@ def device_specs(root, found, given_kinds=()):
 def bus_options(params, root, capabilities=None):
     """params with the recommended bus/model values filled in where no option was given.
 
-    Returns (params, report) where report says what was recommended and why.
+    Returns (params, report) where report says what was recommended and why (see report()).
     """
     found, message = for_domain(root, params.get('os'), capabilities)
     merged = dict(params)
     for key, option in BUS_OPTIONS.items():
         if merged.get(option) is None and found.get(key, {}).get('value') is not None:
             merged[option] = found[key]['value']
-    return merged, {'recommended': found, 'recommended_message': message}
+    return merged, report(found, message)
+
+
+def report(found, message, notes=()):
+    """What a module's result says of the recommendation; under 'not_applied', what the runner warns
+    about: why there is none, or which recommendations were not applied."""
+    return {'recommended': found, 'recommended_message': message,
+            'not_applied': list(notes) if found else [message]}

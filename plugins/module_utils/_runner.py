@@ -190,7 +190,7 @@ def _define_all(pending):
         try:
             item.defined_xml = item.domain.inactive_xml()
         except VirtunedError:
-            item.defined_xml = None  # defined all the same; read again when the result is made
+            pass  # defined all the same; _applied reads it again
         return item
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=DEFINE_WORKERS) as pool:
@@ -327,6 +327,8 @@ def converge(module, plan, kinds, devices_from_live=False, platform=False):
             for state in domain_states(hypervisor, names, matched):
                 try:
                     change = _plan_one(plan, state)
+                    for note in change.report.pop('not_applied', ()):
+                        module.warn("domain '%s': %s" % (state.name, note))
                     if change.changed:
                         warning = hypervisor.preflight(state.name, change.after_xml, state.before_xml,
                                                        requested(module))

@@ -208,10 +208,7 @@ def main():
     wanted = _runner.check_options(module, _device_spec.check_all)
 
     def plan(state):
-        change = _device_spec.plan(state, wanted, module.params)
-        if module.params['recommended'] and not change.report['recommended']:
-            module.warn("domain '%s': %s" % (state.name, change.report['recommended_message']))
-        return change
+        return _device_spec.plan(state, wanted, module.params)
 
     _runner.converge(module, plan, kinds=lambda element: _device_spec.in_scope(element, wanted, module.params),
                      devices_from_live=True)

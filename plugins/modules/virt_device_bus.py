@@ -207,8 +207,6 @@ def main():
         params, report = module.params, {}
         if params['recommended']:
             params, report = _recommend.bus_options(params, state.before, state.capabilities())
-            if not report['recommended']:
-                module.warn("domain '%s': %s" % (state.name, report['recommended_message']))
         after = dx.clone(state.before)
         report['dropped'] = _buses.plan(after, params, state.capabilities())
         return _runner.Change(state, after, report=report)

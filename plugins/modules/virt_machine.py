@@ -165,8 +165,6 @@ def main():
         after = dx.clone(state.before)
         machines = _machine.machine_types(state.hypervisor, after)
         report = _machine.plan(after, module.params, machines, state.capabilities())
-        for note in report.pop('not_applied', []):
-            module.warn("domain '%s': %s" % (state.name, note))
         report['machine'] = dx.os_type(after)['machine']
         return _runner.Change(state, after, report=report)
 
