@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption, VirtunedError
-from ansible_collections.virtuned.libvirt.plugins.module_utils._hypervisor import Lifecycle
+from ansible_collections.virtuned.libvirt.plugins.module_utils._hypervisor import CALLS_AT_ONCE, Lifecycle
 from ansible_collections.virtuned.libvirt.plugins.module_utils._runner import is_pattern
 
 STATES = ('running', 'shutoff', 'undefined')
@@ -178,7 +178,7 @@ class Batch:
                     "domain '%s': did not shut down within %s seconds after an ACPI shutdown request; it was left "
                     'running (set force_off to force it off after the timeout)' % (life.name, timeout))
         # libvirt waits up to seconds for each QEMU to exit on destroy; the batch's waits overlap.
-        with ThreadPoolExecutor(max_workers=max(1, len(stubborn))) as pool:
+        with ThreadPoolExecutor(max_workers=CALLS_AT_ONCE) as pool:
             for life in stubborn:
                 pool.submit(self._guarded, life.name, self._act, life, 'forced off after %s seconds' % timeout,
                             life.destroy)

@@ -171,12 +171,6 @@ def reboot_required(running, persistent, live, scope):
         scope.platform and dx.platform_pending(persistent, live))
 
 
-# libvirtd serves one connection's calls from several of its worker threads, and libvirt-python
-# lets go of the GIL while it waits: defines overlap. Measured on 2 cores with 200 domains
-# (benchmarks/fleet.py): 1 worker 0.42 s, 2 0.30 s, 4 0.27 s, 8 0.27 s.
-DEFINE_WORKERS = 4
-
-
 def _define_all(pending):
     """Define every planned XML (several at once) and read each back; if libvirt refuses one, put
     back every one that was defined.
@@ -193,7 +187,7 @@ def _define_all(pending):
             pass  # defined all the same; _applied reads it again
         return item
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=DEFINE_WORKERS) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=_hypervisor.CALLS_AT_ONCE) as pool:
         outcomes = [pool.submit(define, item) for item in pending]
         concurrent.futures.wait(outcomes)
     errors = [(item, outcome.exception()) for item, outcome in zip(pending, outcomes) if outcome.exception()]

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _runner
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _hypervisor
 
 import testbed
 
@@ -39,10 +39,10 @@ def test_libvirtd_stopped_mid_batch_then_a_rerun_finishes(scratch):
     assert kept and set(kept) < set(names)
     assert 'keep their new definition' in result['msg'] and kept[0] in result['msg']
     assert all("type='qxl'" in scratch.inactive_xml(name) for name in kept)
-    # Defines run DEFINE_WORKERS at a time, in order: the ones done when the daemon went keep their new
+    # Defines run CALLS_AT_ONCE at a time, in order: the ones done when the daemon went keep their new
     # definition; those in flight may or may not have been committed; after them, nothing was touched.
     last = max(names.index(name) for name in kept)
-    in_flight = _runner.DEFINE_WORKERS
+    in_flight = _hypervisor.CALLS_AT_ONCE
     assert last < len(kept) + in_flight, 'the kept domains are the first ones, but for the defines in flight'
     assert [n for n in names[last + in_flight + 1:] if scratch.inactive_xml(n) != originals[n]] == []
 
