@@ -58,8 +58,19 @@ def resolve(pointer_model, input_bus, arch='x86_64', machine=None, options=('poi
     return devices
 
 
+def check_options(params):
+    """What the options alone can get wrong: checked once for the task, before any domain is read."""
+    if params['unplug_timeout'] < 0:
+        raise InvalidOption('unplug_timeout', params['unplug_timeout'], ['0 or more seconds'])
+    if params['exclusive'] and params['state'] == 'absent':
+        raise InvalidOption('exclusive', True, [False], reason='exclusive goes with state=present, not state=absent')
+    if params['devices'] is not None:
+        check_devices(params['devices'], arch=None)
+
+
 def check_devices(devices, arch='x86_64', machine=None, option='devices'):
-    """Validate an explicit devices list; returns it without duplicates."""
+    """Validate an explicit devices list; returns it without duplicates. arch None: what holds on
+    any domain (the PS/2 check, which depends on the architecture and machine, is left out)."""
     checked = []
     for device in devices:
         if not isinstance(device, dict) or set(device) - {'type', 'bus'}:
@@ -70,7 +81,7 @@ def check_devices(devices, arch='x86_64', machine=None, option='devices'):
             raise InvalidOption(option + '.type', kind, DEVICE_TYPES, reason='in %r' % (device,))
         if bus not in DEVICE_BUSES:
             raise InvalidOption(option + '.bus', bus, DEVICE_BUSES, reason='in %r' % (device,))
-        if bus == 'ps2' and (kind == 'tablet' or not has_ps2(arch, machine)):
+        if bus == 'ps2' and (kind == 'tablet' or (arch is not None and not has_ps2(arch, machine))):
             raise InvalidOption(option + '.bus', bus, ('usb', 'virtio'),
                                 reason='there is no PS/2 %s on %s %s' % (kind, arch, machine or ''))
         entry = {'type': kind, 'bus': bus}

@@ -23,6 +23,15 @@ DESTRUCTIVE_STATES = ('shutoff', 'undefined')
 POLL_SECONDS = 0.25
 
 
+def check_options(params):
+    """What the options alone can get wrong: checked once for the task, before any domain is read."""
+    if params['shutdown_timeout'] < 0:
+        raise InvalidOption('shutdown_timeout', params['shutdown_timeout'], ['0 or more seconds'])
+    if params['xml'] is not None and len(params['name']) != 1:
+        raise InvalidOption('xml', params['xml'], ['one definition for one domain'],
+                            reason='a definition is for one domain; name holds %d' % len(params['name']))
+
+
 def refuse_patterns(asked, names, state):
     """A name that stood as a pattern (not a domain's own name) may not stop or remove domains."""
     patterns = [name for name in asked if name not in names and is_pattern(name)]

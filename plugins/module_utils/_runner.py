@@ -158,10 +158,11 @@ class Pending:
         self.defined_xml = None  # libvirt's definition, read back once defined
 
 
-class Scope(collections.namedtuple('Scope', 'kinds devices_from_live platform')):
+class Scope(collections.namedtuple('Scope', 'kinds devices_from_live platform plugs_live')):
     """What a module reports on: kinds, the devices it manages (element names, a predicate on the
     element, or None for all); devices_from_live, a running domain's devices read from its live XML;
-    platform, whether its changes include the machine type and features."""
+    platform, whether its changes include the machine type and features; plugs_live, whether it
+    (un)plugs devices of running domains (and so reports live_changes)."""
 
 
 def reboot_required(running, persistent, live, scope):
@@ -287,11 +288,12 @@ def _controller_of(element):
     return (kind, address.get('controller') or address.get('bus') or '0') if kind else None
 
 
-def _diff_entry(name, before_xml, after_xml):
+def diff_entry(name, before_xml, after_xml):
+    """A diff of one domain's persistent XML, passwords masked; before_xml None: not defined before."""
     return {
         'before_header': '%s (persistent XML)' % name,
         'after_header': '%s (persistent XML)' % name,
-        'before': dx.masked(before_xml),
+        'before': dx.masked(before_xml) if before_xml is not None else '',
         'after': dx.masked(after_xml),
     }
 
@@ -303,16 +305,16 @@ def requested(module):
             and value != module.argument_spec.get(option, {}).get('default')}
 
 
-def converge(module, plan, kinds, devices_from_live=False, platform=False):
+def converge(module, plan, kinds, devices_from_live=False, platform=False, plugs_live=False):
     """Run a changing module: plan(state) -> Change for every domain, then define them all.
 
-    kinds, devices_from_live, platform: what it reports on (see Scope).
+    kinds, devices_from_live, platform, plugs_live: what it reports on (see Scope).
 
     A domain that does not change (or any domain in check mode) is settled as soon as it is
     planned; the others wait as text until every domain has been planned.
     """
     require_libraries(module)
-    scope = Scope(kinds, devices_from_live, platform)
+    scope = Scope(kinds, devices_from_live, platform, plugs_live)
     results, diffs, pending, refused = {}, [], [], []
     unmatched = []
     try:
@@ -380,7 +382,7 @@ def _settled(module, change, scope, diffs):
         after = change.after
         live = change.predicted_live() if state.running else None
         if module._diff:
-            diffs.append(_diff_entry(state.name, state.before_xml, change.after_xml))
+            diffs.append(diff_entry(state.name, state.before_xml, change.after_xml))
     return _result(change.report, change.changed, state.running, after, live, scope, [])
 
 
@@ -393,15 +395,16 @@ def _applied(module, item, scope, diffs):
     live_changes = _plug_live(item, module.warn, unplug_timeout) if item.running else []
     if module._diff:
         # The planned definition, as check mode shows it: the diff is the change this module made.
-        diffs.append(_diff_entry(item.name, item.before_xml, item.after_xml))
+        diffs.append(diff_entry(item.name, item.before_xml, item.after_xml))
     live = dx.parse(item.domain.live_xml()) if item.running else None
     return _result(item.report, True, item.running, dx.parse(after_xml), live, scope, live_changes)
 
 
 def _result(report, changed, running, after, live, scope, live_changes):
-    result = dict(report, changed=changed, live_changes=live_changes,
-                  reboot_required=reboot_required(running, after, live, scope),
+    result = dict(report, changed=changed, reboot_required=reboot_required(running, after, live, scope),
                   devices=dx.abstract_devices(live if running and scope.devices_from_live else after, scope.kinds))
+    if scope.plugs_live:
+        result['live_changes'] = live_changes
     if running:
         result['live_devices'] = dx.abstract_devices(live, scope.kinds)
     if scope.devices_from_live and running:

@@ -24,6 +24,8 @@ MAX_XHCI_PORTS = 15  # QEMU's xhci: at most 15 ports (hw/usb/hcd-xhci.h, MAXPORT
 # ich9-ehci1 is the USB 2 master; its UHCI companions serve USB 1 devices on the same index.
 USB2_COMPANIONS = (('ich9-uhci1', 0), ('ich9-uhci2', 2), ('ich9-uhci3', 4))
 COMPANIONS = tuple(model for model, _startport in USB2_COMPANIONS)
+# What a task may name: a companion alone is refused by libvirt, it comes with the set usb2.
+CHOICES = tuple(model for model in MODELS if model not in COMPANIONS) + SETS
 
 # What the QEMU driver takes, where libvirt's domain capabilities do not say (libvirt 9.0 lists no
 # USB controller models). Measured with libvirt 9.0 + QEMU 7.2 on x86_64, define and start:
@@ -37,12 +39,12 @@ X86_ARCHES = ('x86_64', 'i686')
 
 
 def allowed_models(arch, virt_type):
-    models = [m for m in MODELS if m not in COMPANIONS]
+    models = list(CHOICES)
     if virt_type != 'xen':
         models = [m for m in models if m not in XEN_ONLY]
     if virt_type in ('qemu', 'kvm') and arch in X86_ARCHES:
         models = [m for m in models if m not in NOT_IN_QEMU_X86]
-    return models + list(SETS)
+    return models
 
 
 def usb_controllers(root):
@@ -125,7 +127,7 @@ def check_options(params):
         if not 1 <= ports <= MAX_XHCI_PORTS:
             raise InvalidOption('ports', ports, ['1 to %d' % MAX_XHCI_PORTS])
     if model is None and index is None:
-        raise InvalidOption('model', None, list(MODELS + SETS),
+        raise InvalidOption('model', None, list(CHOICES),
                             reason='name the model or the index of the controllers')
 
 
@@ -137,9 +139,7 @@ def validate(params, root):
     allowed = allowed_models(os_type['arch'], dx.virt_type(root))
     if model is not None and model not in allowed:
         reason = None
-        if model in COMPANIONS:
-            reason = 'a UHCI companion goes with its ich9-ehci1 master; use the set usb2'
-        elif model in MODELS:
+        if model in MODELS:
             reason = 'not available to a %s domain on %s' % (dx.virt_type(root), os_type['arch'])
         raise InvalidOption('model', model, allowed, reason=reason)
 
@@ -252,7 +252,7 @@ def _remove(root, params):
 def _disable_usb(root):
     devices = usb_devices(root)
     if devices:
-        raise InvalidOption('model', 'none', [m for m in MODELS if m != 'none'] + list(SETS),
+        raise InvalidOption('model', 'none', [m for m in CHOICES if m != 'none'],
                             reason='USB devices exist: %s' % ', '.join(_usb_device_label(e) for e, _bus in devices))
     controllers = usb_controllers(root)
     if [c.get('model') for c in controllers] == ['none']:

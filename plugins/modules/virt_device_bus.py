@@ -136,6 +136,41 @@ domains:
         index, address).
       type: list
       elements: dict
+      contains:
+        kind:
+          description: The device element, for instance C(disk), C(interface), C(controller) or C(input).
+          type: str
+          sample: disk
+        type:
+          description: Its C(type) attribute (C(file), C(network), C(usb), C(tablet)), or null.
+          type: str
+        bus:
+          description: Its bus (a disk's target bus, an input's bus), or null.
+          type: str
+          sample: virtio
+        model:
+          description: Its model (a NIC's or video's model type, a controller's model), or null.
+          type: str
+        alias:
+          description: Its alias (names starting with C(ua-) are the user's), or null.
+          type: str
+        target:
+          description: A disk's target device name, else null.
+          type: str
+          sample: vda
+        mac:
+          description: An interface's MAC address, else null.
+          type: str
+        index:
+          description: A controller's index, else null.
+          type: int
+        address:
+          description: The attributes of its C(<address>) (C(type), C(bus), C(slot)...), or null.
+          type: dict
+        device:
+          description: V(disk), V(cdrom), V(floppy) or V(lun).
+          type: str
+          returned: for disks
     dropped:
       description:
         - What the moved disks lost because their new bus cannot carry it (libvirt refuses it there), such as
@@ -177,6 +212,40 @@ diff:
   returned: when diff mode is on
   type: list
   elements: dict
+option:
+  description: The option whose value was refused.
+  returned: on failure, when a value was refused
+  type: str
+  sample: disk_bus
+value:
+  description: The refused value, as given.
+  returned: on failure, when a value was refused
+  type: raw
+  sample: ide
+allowed:
+  description: What the option takes there; null when libvirt refused the definition the value would give.
+  returned: on failure, when a value was refused
+  type: list
+  elements: raw
+  sample: [sata, scsi, usb, virtio]
+refused_domains:
+  description: The domains that refused the value, when more than one did (RV(option), RV(value) and RV(allowed)
+    are the first one's). Nothing was written.
+  returned: on failure, when several domains refused
+  type: list
+  elements: str
+defined_then_restored:
+  description: When libvirt refused a definition after others of the call were written, the domains whose
+    previous definition was put back.
+  returned: on failure, when a definition was refused after others were written
+  type: list
+  elements: str
+kept_new_definition:
+  description: The domains that keep their new definition although the task failed (libvirt went away before
+    they could be put back); running the task again finishes the job.
+  returned: on failure, when a definition was refused after others were written
+  type: list
+  elements: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule

@@ -71,6 +71,41 @@ domains:
         - From the live XML when the domain runs (aliases and addresses filled in), else from the persistent XML.
       type: list
       elements: dict
+      contains:
+        kind:
+          description: The device element, for instance C(disk), C(interface), C(controller) or C(input).
+          type: str
+          sample: disk
+        type:
+          description: Its C(type) attribute (C(file), C(network), C(usb), C(tablet)), or null.
+          type: str
+        bus:
+          description: Its bus (a disk's target bus, an input's bus), or null.
+          type: str
+          sample: virtio
+        model:
+          description: Its model (a NIC's or video's model type, a controller's model), or null.
+          type: str
+        alias:
+          description: Its alias (names starting with C(ua-) are the user's), or null.
+          type: str
+        target:
+          description: A disk's target device name, else null.
+          type: str
+          sample: vda
+        mac:
+          description: An interface's MAC address, else null.
+          type: str
+        index:
+          description: A controller's index, else null.
+          type: int
+        address:
+          description: The attributes of its C(<address>) (C(type), C(bus), C(slot)...), or null.
+          type: dict
+        device:
+          description: V(disk), V(cdrom), V(floppy) or V(lun).
+          type: str
+          returned: for disks
     persistent_devices:
       description: The devices of the persistent definition, in the same form.
       type: list
@@ -121,6 +156,22 @@ domains:
     recommended_message:
       description: What the recommendation is for, or why there is none.
       type: str
+option:
+  description: The option whose value was refused.
+  returned: on failure, when a value was refused
+  type: str
+  sample: disk_bus
+value:
+  description: The refused value, as given.
+  returned: on failure, when a value was refused
+  type: raw
+  sample: ide
+allowed:
+  description: What the option takes there; null when libvirt refused the definition the value would give.
+  returned: on failure, when a value was refused
+  type: list
+  elements: raw
+  sample: [sata, scsi, usb, virtio]
 '''
 
 from ansible.module_utils.basic import AnsibleModule

@@ -77,8 +77,9 @@ attributes:
     support: full
     description: Says what would be done; does nothing.
   diff_mode:
-    support: none
-    description: No diff.
+    support: full
+    description: Shows the persistent domain XML before and after, for each domain O(xml) defines or redefines
+      (passwords masked).
   idempotent:
     support: full
     description: A domain already in the wanted state is left alone.
@@ -149,6 +150,27 @@ domains:
           restores with its passwords without them ever leaving the hypervisor.
       type: str
       returned: when O(return_xml=true) and the domain was defined
+option:
+  description: The option whose value was refused.
+  returned: on failure, when a value was refused
+  type: str
+  sample: disk_bus
+value:
+  description: The refused value, as given.
+  returned: on failure, when a value was refused
+  type: raw
+  sample: ide
+allowed:
+  description: What the option takes there; null when libvirt refused the definition the value would give.
+  returned: on failure, when a value was refused
+  type: list
+  elements: raw
+  sample: [sata, scsi, usb, virtio]
+diff:
+  description: The persistent domain XML before and after, one entry per domain O(xml) defines (passwords masked).
+  returned: when diff mode is on
+  type: list
+  elements: dict
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -173,17 +195,17 @@ def main():
     params = module.params
     if params['xml'] is not None:
         module.no_log_values.update(_domain_xml.secrets(params['xml']))
-    if params['shutdown_timeout'] < 0:
-        module.fail_json(msg='option shutdown_timeout: value %r is not allowed; allowed: 0 or more seconds'
-                         % params['shutdown_timeout'])
-    if params['xml'] is not None and len(params['name']) != 1:
-        module.fail_json(msg='option xml: a definition is for one domain; name holds %d' % len(params['name']))
+    _runner.check_options(module, _lifecycle.check_options)
+
+    diffs = []
 
     def run(hypervisor, names):
         batch = _lifecycle.Batch(hypervisor, params, module.check_mode)
         results = batch.run(names)
         for warning in filter(None, batch.warnings):
             module.warn(warning)
+        for name, wanted_xml in batch.wanted_xml.items():
+            diffs.append(_runner.diff_entry(name, batch.previous_xml[name], wanted_xml))
         for name, previous_xml in batch.previous_xml.items():
             module.no_log_values.update(_domain_xml.secrets(previous_xml or '<domain/>'))
             if params['return_xml'] and previous_xml is not None:
@@ -198,10 +220,13 @@ def main():
 
     results, errors, unmatched = _runner.with_hypervisor(module, selected)
     changed = any(r['changed'] for r in results.values())
+    summary = dict(changed=changed, domains=results)
+    if module._diff:
+        summary['diff'] = diffs
     if errors:
-        module.fail_json(msg='; '.join(errors.values()), changed=changed, domains=results)
-    module.exit_json(changed=changed, domains=results, unmatched_patterns=unmatched,
-                     reboot_required=[name for name, result in results.items() if result['reboot_required']])
+        module.fail_json(msg='; '.join(errors.values()), **summary)
+    module.exit_json(unmatched_patterns=unmatched,
+                     reboot_required=[name for name, result in results.items() if result['reboot_required']], **summary)
 
 
 if __name__ == '__main__':

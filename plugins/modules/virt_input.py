@@ -111,17 +111,62 @@ domains:
         (kind, type, bus, model, alias, target, mac, index, address).
       type: list
       elements: dict
+      contains:
+        kind:
+          description: The device element, for instance C(disk), C(interface), C(controller) or C(input).
+          type: str
+          sample: disk
+        type:
+          description: Its C(type) attribute (C(file), C(network), C(usb), C(tablet)), or null.
+          type: str
+        bus:
+          description: Its bus (a disk's target bus, an input's bus), or null.
+          type: str
+          sample: virtio
+        model:
+          description: Its model (a NIC's or video's model type, a controller's model), or null.
+          type: str
+        alias:
+          description: Its alias (names starting with C(ua-) are the user's), or null.
+          type: str
+        target:
+          description: A disk's target device name, else null.
+          type: str
+          sample: vda
+        mac:
+          description: An interface's MAC address, else null.
+          type: str
+        index:
+          description: A controller's index, else null.
+          type: int
+        address:
+          description: The attributes of its C(<address>) (C(type), C(bus), C(slot)...), or null.
+          type: dict
     live_devices:
       description: The input devices of the running domain after the run.
       type: list
       elements: dict
       returned: when the domain runs
     live_changes:
-      description: What was done to the running domain, each C(action) (V(attached), V(detached), V(pending) when the
-        guest has not released the device within O(unplug_timeout), V(not attached) or V(not detached) with
-        C(error)) and C(device).
+      description: What was done to the running domain, in order; empty when it does not run.
       type: list
       elements: dict
+      contains:
+        action:
+          description:
+            - V(attached), V(detached) or V(updated) when done; V(pending) when the guest has not released an
+              unplugged device within the unplug timeout (a cold boot removes it).
+            - V(not attached), V(not detached) or V(not updated) when the running domain refused; the persistent
+              definition has the change all the same and RV(domains.reboot_required) is true.
+          type: str
+          sample: attached
+        device:
+          description: The device, in the form of RV(domains.devices).
+          type: dict
+        error:
+          description: Why the running domain refused.
+          type: str
+          returned: when the action starts with C(not)
 reboot_required:
   description: Names of the domains whose change waits for a cold boot.
   returned: always
@@ -132,6 +177,40 @@ diff:
   returned: when diff mode is on
   type: list
   elements: dict
+option:
+  description: The option whose value was refused.
+  returned: on failure, when a value was refused
+  type: str
+  sample: disk_bus
+value:
+  description: The refused value, as given.
+  returned: on failure, when a value was refused
+  type: raw
+  sample: ide
+allowed:
+  description: What the option takes there; null when libvirt refused the definition the value would give.
+  returned: on failure, when a value was refused
+  type: list
+  elements: raw
+  sample: [sata, scsi, usb, virtio]
+refused_domains:
+  description: The domains that refused the value, when more than one did (RV(option), RV(value) and RV(allowed)
+    are the first one's). Nothing was written.
+  returned: on failure, when several domains refused
+  type: list
+  elements: str
+defined_then_restored:
+  description: When libvirt refused a definition after others of the call were written, the domains whose
+    previous definition was put back.
+  returned: on failure, when a definition was refused after others were written
+  type: list
+  elements: str
+kept_new_definition:
+  description: The domains that keep their new definition although the task failed (libvirt went away before
+    they could be put back); running the task again finishes the job.
+  returned: on failure, when a definition was refused after others were written
+  type: list
+  elements: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -145,7 +224,9 @@ def main():
         argument_spec=_runner.common_argument_spec(
             pointer_model=dict(type='str', choices=list(_inputs.POINTER_MODELS)),
             input_bus=dict(type='str', choices=list(_inputs.INPUT_BUSES)),
-            devices=dict(type='list', elements='raw'),  # checked by _inputs.check_devices, which names what is wrong
+            # raw, not dict: _inputs.check_options names the option, the value and the form for any
+            # element, where Ansible's own message for a non-dict element names neither.
+            devices=dict(type='list', elements='raw'),
             state=dict(type='str', default='present', choices=['present', 'absent']),
             exclusive=dict(type='bool', default=False),
             unplug_timeout=dict(type='int', default=_runner.DEFAULT_UNPLUG_TIMEOUT),
@@ -153,18 +234,14 @@ def main():
         mutually_exclusive=[('devices', 'pointer_model'), ('devices', 'input_bus')],
         supports_check_mode=True,
     )
-    if module.params['unplug_timeout'] < 0:
-        module.fail_json(msg='option unplug_timeout: value %r is not allowed; allowed: 0 or more seconds'
-                         % module.params['unplug_timeout'])
-    if module.params['exclusive'] and module.params['state'] == 'absent':
-        module.fail_json(msg='option exclusive: value True is not allowed with state=absent; allowed: false')
+    _runner.check_options(module, _inputs.check_options)
 
     def plan(state):
         after = dx.clone(state.before)
         attach, detach = _inputs.plan(after, state.live, module.params)
         return _runner.Change(state, after, attach, detach)
 
-    _runner.converge(module, plan, kinds=('input',))
+    _runner.converge(module, plan, kinds=('input',), plugs_live=True)
 
 
 if __name__ == '__main__':

@@ -65,7 +65,7 @@ def input_edits():
 
 
 def usb_edits():
-    models = [m for m in _usb.MODELS if m not in _usb.COMPANIONS] + list(_usb.SETS)
+    models = list(_usb.CHOICES)
     edits = [{'model': model} for model in models]
     edits += [{'model': 'qemu-xhci', 'count': 2, 'ports': 8}, {'model': 'usb2', 'state': 'absent'},
               {'model': None, 'index': 0, 'state': 'absent'}]

@@ -29,7 +29,7 @@ CASES = [
     # virt_usb_controller
     ('virt_usb_controller', {'model': 'qusb1'}, ['model', "'qusb1'", 'qemu-xhci']),
     ('virt_usb_controller', {'model': 'vt82c686b-uhci'}, ['model', "'vt82c686b-uhci'", 'not available']),
-    ('virt_usb_controller', {'model': 'ich9-uhci1'}, ['model', "'ich9-uhci1'", 'usb2']),
+    ('virt_usb_controller', {'model': 'ich9-uhci1'}, ['model', 'got: ich9-uhci1', 'usb2']),
     ('virt_usb_controller', {'model': 'xhci'}, ['model', 'xhci', 'qemu-xhci']),
     ('virt_usb_controller', {'model': 'ehci', 'index': -1}, ['index', '-1', '0 or more']),
     ('virt_usb_controller', {'model': 'ehci', 'index': 0}, ['index', '0', 'unique']),

@@ -3,6 +3,7 @@ at once on one domain end with every change applied or a clear failure."""
 
 from __future__ import annotations
 
+import returndocs
 import testbed
 
 MANY = 200
@@ -21,7 +22,8 @@ def test_a_domain_redefined_between_plan_and_apply_is_not_overwritten(scratch):
     result = pending()
     assert result['failed'] is True, 'the module finished before the other client wrote; make MANY bigger'
     assert 'changed since it was read' in result['msg'] and names[-1] in result['msg']
-    assert 'were restored' in result['msg']
+    assert 'were restored' in result['msg'] and names[0] in result['defined_then_restored']
+    returndocs.assert_documented('virt_device_bus', result)
     assert "<vcpu placement='static'>2</vcpu>" in scratch.inactive_xml(names[-1])
     assert "type='qxl'" not in scratch.inactive_xml(names[-1])
     # The domains defined before the conflict were put back: the call as a whole changed nothing.

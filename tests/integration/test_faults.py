@@ -10,6 +10,7 @@ import pytest
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _hypervisor
 
+import returndocs
 import testbed
 
 pytestmark = pytest.mark.serial
@@ -35,6 +36,7 @@ def test_libvirtd_stopped_mid_batch_then_a_rerun_finishes(scratch):
     scratch.conn = testbed.libvirt.open(testbed.URI)  # the old connection died with the daemon
 
     assert result['failed'] is True, 'the batch finished before libvirtd stopped; make MANY bigger'
+    returndocs.assert_documented('virt_device_bus', result)
     kept = result['kept_new_definition']
     assert kept and set(kept) < set(names)
     assert 'keep their new definition' in result['msg'] and kept[0] in result['msg']

@@ -38,6 +38,11 @@ def test_a_saved_definition_hides_its_passwords_and_restores_with_them(scratch):
     planned = testbed.run_module('virt_domain', {'name': name, 'xml': previous}, check=True, diff=True)
     restored = testbed.run_module('virt_domain', {'name': name, 'xml': previous})
     assert planned['changed'] is restored['changed'] is True
+    (diff,) = planned['diff']  # the change shown, its passwords masked on both sides
+    vga = testbed.parse(diff['before']).find('devices/video/model').get('type')
+    assert vga == 'vga' != testbed.parse(diff['after']).find('devices/video/model').get('type')
+    assert name in diff['before_header']
+    assert diff['before'].count('********') == diff['after'].count('********') == 2
     assert VNC_PASSWORD not in json.dumps(planned) + json.dumps(restored)
     assert scratch.inactive_xml(name) == original  # the passwords are back, byte for byte
 

@@ -53,7 +53,6 @@ def test_pinned_index_and_ports():
 @pytest.mark.parametrize('given, option, fragment', [
     ({'model': 'qusb1'}, 'model', 'not available to a qemu domain'),
     ({'model': 'vt82c686b-uhci'}, 'model', 'not available'),
-    ({'model': 'ich9-uhci2'}, 'model', 'use the set usb2'),
     ({'model': 'ehci', 'index': -1}, 'index', '0 or more'),
     ({'model': 'ehci', 'index': 0}, 'index', 'index 0 is used by piix3-uhci'),
     ({'model': 'ehci', 'count': 0}, 'count', '1 or more'),
