@@ -154,6 +154,7 @@ domains:
         from the live XML when the domain runs.
       type: list
       elements: dict
+      # shared: device form
       contains:
         kind:
           description: The device element, for instance C(disk), C(interface), C(controller) or C(input).
@@ -189,6 +190,7 @@ domains:
           description: V(disk), V(cdrom), V(floppy) or V(lun).
           type: str
           returned: for disks
+      # end shared
     persistent_devices:
       description: For a running domain, the managed devices of its persistent definition.
       type: list
@@ -209,6 +211,7 @@ domains:
       description: With O(recommended=true), what the recommendation is for, or why there is none.
       type: str
       returned: when O(recommended=true)
+    # shared: live changes
     live_changes:
       description: What was done to the running domain, in order; empty when it does not run.
       type: list
@@ -229,11 +232,13 @@ domains:
           description: Why the running domain refused.
           type: str
           returned: when the action starts with C(not)
+    # end shared
 diff:
   description: The persistent domain XML before and after, one entry per changed domain (secrets masked).
   returned: when diff mode is on and a domain changed
   type: list
   elements: dict
+# shared: refusal
 option:
   description: The option whose value was refused.
   returned: on failure, when a value was refused
@@ -250,6 +255,8 @@ allowed:
   type: list
   elements: raw
   sample: [sata, scsi, usb, virtio]
+# end shared
+# shared: batch failure
 refused_domains:
   description: The domains that refused the value, when more than one did (RV(option), RV(value) and RV(allowed)
     are the first one's). Nothing was written.
@@ -268,6 +275,7 @@ kept_new_definition:
   returned: on failure, when a definition was refused after others were written
   type: list
   elements: str
+# end shared
 '''
 
 from ansible.module_utils.basic import AnsibleModule

@@ -136,6 +136,7 @@ domains:
         index, address).
       type: list
       elements: dict
+      # shared: device form
       contains:
         kind:
           description: The device element, for instance C(disk), C(interface), C(controller) or C(input).
@@ -171,6 +172,7 @@ domains:
           description: V(disk), V(cdrom), V(floppy) or V(lun).
           type: str
           returned: for disks
+      # end shared
     dropped:
       description:
         - What the moved disks lost because their new bus cannot carry it (libvirt refuses it there), such as
@@ -212,6 +214,7 @@ diff:
   returned: when diff mode is on
   type: list
   elements: dict
+# shared: refusal
 option:
   description: The option whose value was refused.
   returned: on failure, when a value was refused
@@ -228,6 +231,8 @@ allowed:
   type: list
   elements: raw
   sample: [sata, scsi, usb, virtio]
+# end shared
+# shared: batch failure
 refused_domains:
   description: The domains that refused the value, when more than one did (RV(option), RV(value) and RV(allowed)
     are the first one's). Nothing was written.
@@ -246,6 +251,7 @@ kept_new_definition:
   returned: on failure, when a definition was refused after others were written
   type: list
   elements: str
+# end shared
 '''
 
 from ansible.module_utils.basic import AnsibleModule

@@ -71,6 +71,7 @@ domains:
         - From the live XML when the domain runs (aliases and addresses filled in), else from the persistent XML.
       type: list
       elements: dict
+      # shared: device form
       contains:
         kind:
           description: The device element, for instance C(disk), C(interface), C(controller) or C(input).
@@ -106,6 +107,7 @@ domains:
           description: V(disk), V(cdrom), V(floppy) or V(lun).
           type: str
           returned: for disks
+      # end shared
     persistent_devices:
       description: The devices of the persistent definition, in the same form.
       type: list
@@ -156,6 +158,7 @@ domains:
     recommended_message:
       description: What the recommendation is for, or why there is none.
       type: str
+# shared: refusal
 option:
   description: The option whose value was refused.
   returned: on failure, when a value was refused
@@ -172,6 +175,7 @@ allowed:
   type: list
   elements: raw
   sample: [sata, scsi, usb, virtio]
+# end shared
 '''
 
 from ansible.module_utils.basic import AnsibleModule

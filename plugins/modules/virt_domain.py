@@ -150,6 +150,7 @@ domains:
           restores with its passwords without them ever leaving the hypervisor.
       type: str
       returned: when O(return_xml=true) and the domain was defined
+# shared: refusal
 option:
   description: The option whose value was refused.
   returned: on failure, when a value was refused
@@ -166,6 +167,7 @@ allowed:
   type: list
   elements: raw
   sample: [sata, scsi, usb, virtio]
+# end shared
 diff:
   description: The persistent domain XML before and after, one entry per domain O(xml) defines (passwords masked).
   returned: when diff mode is on

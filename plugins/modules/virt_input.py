@@ -111,6 +111,7 @@ domains:
         (kind, type, bus, model, alias, target, mac, index, address).
       type: list
       elements: dict
+      # shared: device form, not disks
       contains:
         kind:
           description: The device element, for instance C(disk), C(interface), C(controller) or C(input).
@@ -142,11 +143,13 @@ domains:
         address:
           description: The attributes of its C(<address>) (C(type), C(bus), C(slot)...), or null.
           type: dict
+      # end shared
     live_devices:
       description: The input devices of the running domain after the run.
       type: list
       elements: dict
       returned: when the domain runs
+    # shared: live changes
     live_changes:
       description: What was done to the running domain, in order; empty when it does not run.
       type: list
@@ -167,6 +170,7 @@ domains:
           description: Why the running domain refused.
           type: str
           returned: when the action starts with C(not)
+    # end shared
 reboot_required:
   description: Names of the domains whose change waits for a cold boot.
   returned: always
@@ -177,6 +181,7 @@ diff:
   returned: when diff mode is on
   type: list
   elements: dict
+# shared: refusal
 option:
   description: The option whose value was refused.
   returned: on failure, when a value was refused
@@ -193,6 +198,8 @@ allowed:
   type: list
   elements: raw
   sample: [sata, scsi, usb, virtio]
+# end shared
+# shared: batch failure
 refused_domains:
   description: The domains that refused the value, when more than one did (RV(option), RV(value) and RV(allowed)
     are the first one's). Nothing was written.
@@ -211,6 +218,7 @@ kept_new_definition:
   returned: on failure, when a definition was refused after others were written
   type: list
   elements: str
+# end shared
 '''
 
 from ansible.module_utils.basic import AnsibleModule

@@ -133,6 +133,7 @@ domains:
       description: The devices after the task, in the abstract form.
       type: list
       elements: dict
+      # shared: device form
       contains:
         kind:
           description: The device element, for instance C(disk), C(interface), C(controller) or C(input).
@@ -168,6 +169,7 @@ domains:
           description: V(disk), V(cdrom), V(floppy) or V(lun).
           type: str
           returned: for disks
+      # end shared
     live_devices:
       description: For a running domain, the devices it runs with, in the form of RV(domains.devices).
       type: list
@@ -178,6 +180,7 @@ diff:
   returned: when diff mode is on and a domain changed
   type: list
   elements: dict
+# shared: refusal
 option:
   description: The option whose value was refused.
   returned: on failure, when a value was refused
@@ -194,6 +197,8 @@ allowed:
   type: list
   elements: raw
   sample: [sata, scsi, usb, virtio]
+# end shared
+# shared: batch failure
 refused_domains:
   description: The domains that refused the value, when more than one did (RV(option), RV(value) and RV(allowed)
     are the first one's). Nothing was written.
@@ -212,6 +217,7 @@ kept_new_definition:
   returned: on failure, when a definition was refused after others were written
   type: list
   elements: str
+# end shared
 '''
 
 from ansible.module_utils.basic import AnsibleModule

@@ -101,6 +101,7 @@ domains:
         (kind, type, bus, model, alias, target, mac, index, address).
       type: list
       elements: dict
+      # shared: device form, not disks
       contains:
         kind:
           description: The device element, for instance C(disk), C(interface), C(controller) or C(input).
@@ -132,6 +133,7 @@ domains:
         address:
           description: The attributes of its C(<address>) (C(type), C(bus), C(slot)...), or null.
           type: dict
+      # end shared
     live_devices:
       description: The USB controllers of the running domain.
       type: list
@@ -147,6 +149,7 @@ diff:
   returned: when diff mode is on
   type: list
   elements: dict
+# shared: refusal
 option:
   description: The option whose value was refused.
   returned: on failure, when a value was refused
@@ -163,6 +166,8 @@ allowed:
   type: list
   elements: raw
   sample: [sata, scsi, usb, virtio]
+# end shared
+# shared: batch failure
 refused_domains:
   description: The domains that refused the value, when more than one did (RV(option), RV(value) and RV(allowed)
     are the first one's). Nothing was written.
@@ -181,6 +186,7 @@ kept_new_definition:
   returned: on failure, when a definition was refused after others were written
   type: list
   elements: str
+# end shared
 '''
 
 from ansible.module_utils.basic import AnsibleModule
