@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: device_xml
 short_description: The device XML snippet for a device spec, filled with a domain's defaults
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Turns a device spec (the abstract form M(virtuned.libvirt.virt_device) takes) into the XML snippet that
     module would use, with the same code.

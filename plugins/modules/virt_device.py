@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: virt_device
 short_description: Add, change or remove any device of libvirt domains, by its alias, persistently and live
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Makes each domain have (or not have) the devices described, persistently and, on a running domain, live
     (hot-plug, hot-unplug, live update) where QEMU can.

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: virt_machine
 short_description: The platform under the devices of libvirt domains - machine type, i440fx to q35, PCIe hot-plug room, features
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Updates a domain's machine type within its family (V(pc-q35-6.2) to V(pc-q35-7.2)), never to an older version,
     never to one the domain's emulator does not offer (the host's capabilities list them, aliases such as V(q35)
