@@ -16,6 +16,9 @@ step "unit tests"
 step "ansible-test sanity"
 bash scripts/sanity.sh
 
+step "docs: antsibull-docs lint, then the docs site, built and opened in headless Chromium"
+"$venv/bin/pytest" -q tests/docs
+
 export ANSIBLE_COLLECTIONS_PATH
 ANSIBLE_COLLECTIONS_PATH=$(bash scripts/install_collection.sh)
 

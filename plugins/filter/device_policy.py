@@ -21,7 +21,7 @@ description:
   - An unknown profile or key, a value a key cannot take, or a merged result that cannot stand (a
     V(usbtablet) pointer on the V(virtio) input bus) raises an error naming it.
   - With O(modules=true) the result is grouped by the module and option that apply each key, as the
-    M(virtuned.libvirt.device_update) role uses it.
+    P(virtuned.libvirt.device_update#role) role uses it.
 positional: _input
 options:
   _input:

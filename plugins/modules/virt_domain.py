@@ -14,7 +14,7 @@ description:
     off afterwards only when asked to.
   - Defines a whole domain definition, to create a domain or to restore a definition saved earlier with
     O(return_xml=true).
-  - The building block of the M(virtuned.libvirt.device_update) role's stop, apply, start and roll back.
+  - The building block of the P(virtuned.libvirt.device_update#role) role's stop, apply, start and roll back.
 extends_documentation_fragment:
   - virtuned.libvirt.virt
 options:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import uuid
 
 import pytest
 import yaml
 
+import browser
 import testbed
 
 
@@ -34,12 +34,7 @@ def test_demo_moves_the_domains_and_changes_nothing_the_second_time(scratch):
     assert testbed.failures(second) == [] and testbed.changed_count(second) == 0
 
 
-CHROMIUM = shutil.which('chromium')
-CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-                  '--disable-background-networking', '--disable-component-update', '--disable-sync']
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason='Debian chromium is not installed (scripts/bootstrap.sh installs it)')
+@pytest.mark.skipif(browser.CHROMIUM is None, reason='Debian chromium is not installed (scripts/bootstrap.sh installs it)')
 def test_audit_report_renders_a_row_per_domain(scratch, tmp_path):
     ide = scratch.create('i440fx', devices="<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/></disk>")
     stashed = scratch.create('q35')
@@ -65,14 +60,12 @@ def test_audit_report_renders_a_row_per_domain(scratch, tmp_path):
 
     profile = tmp_path / 'chromium-profile'
     page = 'file://%s' % (tmp_path / 'audit.html')
-    dom = subprocess.run([CHROMIUM] + CHROMIUM_FLAGS + ['--user-data-dir=%s' % profile, '--dump-dom', page],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    dom = browser.dump_dom(page, profile)
     assert len(re.findall(r'<tr class="domain">', dom)) == len(report['domains'])
     assert '<td>%s</td>' % ide in dom and '<td>%s</td>' % stashed in dom
     assert 'vga (runs virtio)' in dom and 'pc-i440fx-1.5 (deprecated)' in dom
     screenshot = os.path.join(testbed.BUILD, 'audit.png')
-    shoot = ['--user-data-dir=%s' % profile, '--screenshot=%s' % screenshot, '--window-size=1400,900', page]
-    subprocess.run([CHROMIUM] + CHROMIUM_FLAGS + shoot, capture_output=True, timeout=120, check=True)
+    browser.screenshot(page, profile, screenshot)
     assert os.path.getsize(screenshot) > 10000
 
 
