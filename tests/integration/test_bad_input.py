@@ -89,6 +89,7 @@ CASES = [
     ('role', {'device_update_policy': ['modrn']}, ["'modrn'"]),
     ('role', {'device_update_buses': {'disk_bus': 'matrox'}}, ["option disk_bus: value 'matrox'"]),
     ('role', {'device_update_shutdown_timeout': 'soon'}, ['device_update_shutdown_timeout']),
+    ('role', {'device_update_uri': 'qemu:///system?socket=/nonexistent/sock'}, ['cannot connect', '/nonexistent/sock']),
 ]
 
 
