@@ -18,9 +18,6 @@ OPTIONS = ('disk_bus', 'cdrom_bus', 'floppy_bus', 'video_model', 'vif_model', 's
 KINDS = ('disk', 'interface', 'video', 'controller', 'rng', 'memballoon', 'input', 'vsock', 'filesystem',
          'hostdev')
 
-VIRTIO_FLAVOUR = {'virtio': 'virtio', 'transitional': 'virtio-transitional',
-                  'non-transitional': 'virtio-non-transitional'}
-
 
 def _machine_words(root):
     os_type = dx.os_type(root)
@@ -43,7 +40,7 @@ def allowed_values(option, root, capabilities):
         disk_models = capabilities.values('disk', 'model')
         if disk_models is None:
             return list(tables.VIRTIO_MODELS)
-        return [name for name, flavour in VIRTIO_FLAVOUR.items() if flavour in disk_models or name == 'virtio']
+        return [name for name, flavour in tables.VIRTIO_FLAVOUR.items() if flavour in disk_models or name == 'virtio']
     raise KeyError(option)
 
 
@@ -124,7 +121,7 @@ def plan(root, params, capabilities):
     if params.get('scsi_model'):
         set_scsi_model(root, params['scsi_model'])
     if params.get('virtio_model'):
-        set_virtio_model(root, VIRTIO_FLAVOUR[params['virtio_model']])
+        set_virtio_model(root, tables.VIRTIO_FLAVOUR[params['virtio_model']])
     _check_lun0_only_controllers(root, params)
     if params.get('pin') or any(params.get(option) for option in OPTIONS):
         dx.stash_properties(root, dx.effective_properties(root))
@@ -401,7 +398,7 @@ def virtio_holder(element):
 def domain_flavour(root):
     """The virtio flavour the domain's devices have: transitional when any of them is."""
     flavours = {holder.get(attribute) for _element, holder, attribute, _plain in _virtio_devices(root)}
-    for flavour in ('virtio-transitional', 'virtio-non-transitional'):
+    for flavour in tables.VIRTIO_FLAVOURS[1:]:
         if flavour in flavours:
             return flavour
     return 'virtio'

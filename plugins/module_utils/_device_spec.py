@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses, _device_tables
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _recommend, _usb
 from ansible_collections.virtuned.libvirt.plugins.module_utils._runner import Change
@@ -333,7 +333,7 @@ def fill(root, element, spec, policy=None):
             _buses.ensure_scsi_controller(root)
             filled['controller'] = 'a virtio-scsi controller, as the domain had none'
     if policy and policy.get('virtio_model'):
-        flavour, origin = _buses.VIRTIO_FLAVOUR[policy['virtio_model']], 'policy virtio_model'
+        flavour, origin = _device_tables.VIRTIO_FLAVOUR[policy['virtio_model']], 'policy virtio_model'
     else:
         flavour = _buses.domain_flavour(root)
         origin = "%s, like the domain's virtio devices" % flavour

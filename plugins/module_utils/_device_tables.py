@@ -54,9 +54,12 @@ SCSI_MODELS_LUN0_ONLY = ('vmpvscsi',)
 
 DEFAULT_VIDEO_MODELS = ('vga', 'cirrus', 'vmvga', 'qxl', 'virtio', 'none', 'bochs', 'ramfb')
 
-# virtio_model option value -> the libvirt model of each device family.
-VIRTIO_MODELS = ('virtio', 'transitional', 'non-transitional')
-VIRTIO_FLAVOURS = ('virtio', 'virtio-transitional', 'virtio-non-transitional')
+# virtio_model option value -> the libvirt model of each device family (formatdomain: "Virtio
+# transitional devices").
+VIRTIO_FLAVOUR = {'virtio': 'virtio', 'transitional': 'virtio-transitional',
+                  'non-transitional': 'virtio-non-transitional'}
+VIRTIO_MODELS = tuple(VIRTIO_FLAVOUR)
+VIRTIO_FLAVOURS = tuple(VIRTIO_FLAVOUR.values())
 
 # What only some disk buses carry: a disk moved to another bus loses it (and the result says so).
 # 'element' or 'element@attribute' -> (the buses that carry it, libvirt 9.0's refusal elsewhere).
@@ -94,3 +97,20 @@ DRIVE_UNITS_PER_BUS = {'ide': 2}
 
 # Video attributes whose meaning (and valid range) belongs to one model.
 MODEL_SPECIFIC_VIDEO_ATTRIBUTES = ('vram', 'vram64', 'ram', 'vgamem')
+
+# policy (and recommendation) key -> the module and option that apply it
+APPLIED_BY = {
+    'hw_disk_bus': ('virt_device_bus', 'disk_bus'),
+    'hw_cdrom_bus': ('virt_device_bus', 'cdrom_bus'),
+    'hw_floppy_bus': ('virt_device_bus', 'floppy_bus'),
+    'hw_video_model': ('virt_device_bus', 'video_model'),
+    'hw_vif_model': ('virt_device_bus', 'vif_model'),
+    'hw_scsi_model': ('virt_device_bus', 'scsi_model'),
+    'virtio_model': ('virt_device_bus', 'virtio_model'),
+    'hw_pointer_model': ('virt_input', 'pointer_model'),
+    'hw_input_bus': ('virt_input', 'input_bus'),
+    'usb_model': ('virt_usb_controller', 'model'),
+    'hw_machine_type': ('virt_machine', 'machine_type'),
+    'pcie_free_ports': ('virt_machine', 'pcie_free_ports'),
+    'features': ('virt_machine', 'features'),
+}

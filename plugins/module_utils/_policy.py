@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _inputs, _machine
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _device_tables, _inputs, _machine
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption
 
 # key -> the values a profile may give it (None: any string, checked per domain when applied).
@@ -23,7 +23,7 @@ KEYS = {
     'hw_video_model': None,
     'hw_vif_model': None,
     'hw_scsi_model': None,
-    'virtio_model': ('virtio', 'transitional', 'non-transitional'),
+    'virtio_model': _device_tables.VIRTIO_MODELS,
     'usb_model': None,
     'hw_machine_type': None,
 }
@@ -53,24 +53,6 @@ PROFILES = {
         'hw_pointer_model': 'usbtablet', 'usb_model': 'qemu-xhci',
     },
 }
-
-# policy key -> (module, option) that applies it
-APPLIED_BY = {
-    'hw_disk_bus': ('virt_device_bus', 'disk_bus'),
-    'hw_cdrom_bus': ('virt_device_bus', 'cdrom_bus'),
-    'hw_floppy_bus': ('virt_device_bus', 'floppy_bus'),
-    'hw_video_model': ('virt_device_bus', 'video_model'),
-    'hw_vif_model': ('virt_device_bus', 'vif_model'),
-    'hw_scsi_model': ('virt_device_bus', 'scsi_model'),
-    'virtio_model': ('virt_device_bus', 'virtio_model'),
-    'hw_pointer_model': ('virt_input', 'pointer_model'),
-    'hw_input_bus': ('virt_input', 'input_bus'),
-    'usb_model': ('virt_usb_controller', 'model'),
-    'hw_machine_type': ('virt_machine', 'machine_type'),
-    'pcie_free_ports': ('virt_machine', 'pcie_free_ports'),
-    'features': ('virt_machine', 'features'),
-}
-
 
 MODES = ('enforce', 'prefer')
 
@@ -144,6 +126,6 @@ def module_options(merged):
     """{module: {option: value}} for the modules that apply a merged policy."""
     options = {'virt_device_bus': {}, 'virt_input': {}, 'virt_usb_controller': {}, 'virt_machine': {}}
     for key, value in merged.items():
-        module, option = APPLIED_BY[key]
+        module, option = _device_tables.APPLIED_BY[key]
         options[module][option] = value
     return options

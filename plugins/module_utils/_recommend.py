@@ -12,17 +12,13 @@ source of each rule.
 from __future__ import annotations
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _osinfo
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _device_tables, _osinfo
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption, VirtunedError
 
 # recommended key -> the virt_device_bus option that applies it
-BUS_OPTIONS = {
-    'hw_disk_bus': 'disk_bus',
-    'hw_cdrom_bus': 'cdrom_bus',
-    'hw_video_model': 'video_model',
-    'hw_vif_model': 'vif_model',
-    'virtio_model': 'virtio_model',
-}
+BUS_OPTIONS = {key: option for key, (module, option) in _device_tables.APPLIED_BY.items()
+               if module == 'virt_device_bus' and key in ('hw_disk_bus', 'hw_cdrom_bus', 'hw_video_model',
+                                                          'hw_vif_model', 'virtio_model')}
 # recommended keys virt_device applies (devices); virt_machine applies the platform ones (_machine.with_recommended)
 DEVICE_KEYS = ('usb_model', 'rng', 'memballoon', 'guest_agent')
 

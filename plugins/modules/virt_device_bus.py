@@ -257,7 +257,7 @@ kept_new_definition:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses, _recommend, _runner
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses, _device_tables, _recommend, _runner
 
 
 def main():
@@ -269,7 +269,7 @@ def main():
             video_model=dict(type='str'),
             vif_model=dict(type='str'),
             scsi_model=dict(type='str'),
-            virtio_model=dict(type='str', choices=list(_buses.VIRTIO_FLAVOUR)),
+            virtio_model=dict(type='str', choices=list(_device_tables.VIRTIO_MODELS)),
             pin=dict(type='bool', default=False),
             recommended=dict(type='bool', default=False),
             os=dict(type='str'),

@@ -25,7 +25,7 @@ import types
 
 import pytest
 
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses, _device_spec, _inputs, _machine, _usb
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses, _device_spec, _device_tables, _inputs, _machine, _usb
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption
 from ansible_collections.virtuned.libvirt.plugins.module_utils._hypervisor import Hypervisor
@@ -44,9 +44,9 @@ def bus_edits():
         'cdrom_bus': ['sata', 'scsi', 'ide', 'usb'],
         'floppy_bus': ['fdc'],
         'video_model': ['virtio', 'qxl', 'vga', 'cirrus', 'bochs', 'ramfb', 'vmvga', 'none'],
-        'vif_model': list(_buses.tables.VIF_MODELS),
-        'scsi_model': list(_buses.tables.SCSI_MODELS),
-        'virtio_model': list(_buses.VIRTIO_FLAVOUR),
+        'vif_model': list(_device_tables.VIF_MODELS),
+        'scsi_model': list(_device_tables.SCSI_MODELS),
+        'virtio_model': list(_device_tables.VIRTIO_MODELS),
     }
     edits = [{'pin': True}]
     edits += [{option: value} for option, choices in values.items() for value in choices]
