@@ -170,12 +170,7 @@ class Hypervisor:
             raise VirtunedError('cannot list the domains on %s: %s' % (self.uri, _reason(exc)))
 
     def domain(self, name):
-        try:
-            return Domain(self, self.conn.lookupByName(name), name)
-        except libvirt.libvirtError as exc:
-            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
-                raise NoSuchDomain('no such domain on %s' % self.uri, domain=name)
-            raise VirtunedError(_reason(exc), domain=name)
+        return find_domain(self, name)
 
     def schema(self):
         """libvirt's domain schema, when the one installed here is the daemon's own (see
@@ -302,13 +297,12 @@ class Domain:
 
     def define(self, xml_text, expected_before):
         """Define the new persistent XML unless another writer changed it since it was read."""
-        with writer_lock(self.hypervisor.uri, self.name):
+        def unchanged():
             if self.inactive_xml() != expected_before:
                 raise ConcurrentChange('the persistent XML changed since it was read (another client '
                                        'redefined the domain); nothing was written, run again',
                                        domain=self.name)
-            self._call('defining the new XML', self.hypervisor.conn.defineXMLFlags, xml_text,
-                       self.hypervisor.define_flags())
+        write_definition(self.hypervisor, self.name, xml_text, 'defining the new XML', check=unchanged)
 
     def restore(self, xml_text):
         """Put back a definition this run replaced (libvirt's own earlier output)."""
@@ -351,6 +345,42 @@ class Domain:
         self._call('updating %s live' % _device_label(device_xml), self.handle.updateDeviceFlags, device_xml,
                    libvirt.VIR_DOMAIN_AFFECT_LIVE)
 
+    def start(self):
+        self._call('starting', self.handle.create)
+
+    def destroy(self):
+        self._call('forcing off', self.handle.destroy)
+
+    def shutdown(self):
+        self._call('asking for an ACPI shutdown', self.handle.shutdownFlags, libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN)
+
+    def undefine(self, remove_nvram=False):
+        """Remove the definition; UEFI variables (NVRAM) stay unless remove_nvram, as virsh's --nvram."""
+        flags = libvirt.VIR_DOMAIN_UNDEFINE_NVRAM if remove_nvram else libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM
+        self._call('undefining', self.handle.undefineFlags, flags)
+
+
+def find_domain(hypervisor, name):
+    """The Domain of that name; NoSuchDomain when there is none."""
+    try:
+        return Domain(hypervisor, hypervisor.conn.lookupByName(name), name)
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+            raise NoSuchDomain('no such domain on %s' % hypervisor.uri, domain=name)
+        raise VirtunedError(_reason(exc), domain=name)
+
+
+def write_definition(hypervisor, name, xml_text, what, check=None):
+    """Define xml_text (libvirt validating it, see define_flags) under the domain's writer lock,
+    after check() when given, inside the same lock."""
+    with writer_lock(hypervisor.uri, name):
+        if check is not None:
+            check()
+        try:
+            hypervisor.conn.defineXMLFlags(xml_text, hypervisor.define_flags())
+        except libvirt.libvirtError as exc:
+            raise VirtunedError('%s failed: %s' % (what, _reason(exc)), domain=name)
+
 
 class Capabilities:
     """The enums of <domainCapabilities>: what this emulator and machine type take."""
@@ -385,64 +415,50 @@ class Capabilities:
 
 
 class Lifecycle:
-    """Power and definition operations on one domain by name (for virt_domain and the role)."""
+    """Power and definition operations on one domain by name, which may not exist (yet, or any more):
+    for virt_domain and the role."""
 
     def __init__(self, hypervisor, name):
         self.hypervisor = hypervisor
         self.name = name
 
-    def _handle(self):
+    def _found(self):
         try:
-            return self.hypervisor.conn.lookupByName(self.name)
-        except libvirt.libvirtError as exc:
-            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
-                return None
-            raise VirtunedError(_reason(exc), domain=self.name)
+            return find_domain(self.hypervisor, self.name)
+        except NoSuchDomain:
+            return None
 
-    def _call(self, what, function, *args):
-        try:
-            return function(*args)
-        except libvirt.libvirtError as exc:
-            raise VirtunedError('%s failed: %s' % (what, _reason(exc)), domain=self.name)
+    def _existing(self, what):
+        domain = self._found()
+        if domain is None:
+            raise NoSuchDomain('%s failed: the domain is gone (another client undefined it)' % what, domain=self.name)
+        return domain
 
     def state(self):
         """'running', 'shutoff' (defined, not running), or 'undefined'."""
-        handle = self._handle()
-        if handle is None:
+        domain = self._found()
+        if domain is None:
             return 'undefined'
-        return 'running' if self._call('reading the state', handle.isActive) else 'shutoff'
+        return 'running' if domain.is_running() else 'shutoff'
 
     def inactive_xml(self):
-        handle = self._handle()
-        if handle is None:
-            return None
-        return Domain(self.hypervisor, handle, self.name).inactive_xml()
+        domain = self._found()
+        return None if domain is None else domain.inactive_xml()
 
     def live_xml(self):
-        return Domain(self.hypervisor, self._existing('reading the live XML'), self.name).live_xml()
+        return self._existing('reading the live XML').live_xml()
 
     def define(self, xml_text):
-        with writer_lock(self.hypervisor.uri, self.name):
-            self._call('defining the domain', self.hypervisor.conn.defineXMLFlags, xml_text,
-                       self.hypervisor.define_flags())
-
-    def _existing(self, what):
-        handle = self._handle()
-        if handle is None:
-            raise NoSuchDomain('%s failed: the domain is gone (another client undefined it)' % what, domain=self.name)
-        return handle
+        write_definition(self.hypervisor, self.name, xml_text, 'defining the domain')
 
     def start(self):
-        self._call('starting', self._existing('starting').create)
+        self._existing('starting').start()
 
     def destroy(self):
-        self._call('forcing off', self._existing('forcing off').destroy)
+        self._existing('forcing off').destroy()
 
     def shutdown(self):
-        self._call('asking for an ACPI shutdown', self._existing('asking for an ACPI shutdown').shutdownFlags,
-                   libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN)
+        self._existing('asking for an ACPI shutdown').shutdown()
 
     def undefine(self, remove_nvram=False):
-        """Remove the definition; UEFI variables (NVRAM) stay unless remove_nvram, as virsh's --nvram."""
-        flags = libvirt.VIR_DOMAIN_UNDEFINE_NVRAM if remove_nvram else libvirt.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM
-        self._call('undefining', self._existing('undefining').undefineFlags, flags)
+        self._existing('undefining').undefine(remove_nvram)
