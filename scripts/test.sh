@@ -36,3 +36,6 @@ step "corpora: libvirt's own test domain XMLs (every edit of every module, check
 
 step "integration tests that stop and restart libvirtd (alone)"
 "$venv/bin/pytest" -q -m serial tests/integration
+
+step "ansible-core 2.17 and 2.18: unit tests, sanity, every module once against libvirtd"
+bash scripts/matrix.sh
