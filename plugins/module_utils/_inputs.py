@@ -81,7 +81,9 @@ def check_devices(devices, arch='x86_64', machine=None, option='devices'):
             raise InvalidOption(option + '.type', kind, DEVICE_TYPES, reason='in %r' % (device,))
         if bus not in DEVICE_BUSES:
             raise InvalidOption(option + '.bus', bus, DEVICE_BUSES, reason='in %r' % (device,))
-        if bus == 'ps2' and (kind == 'tablet' or (arch is not None and not has_ps2(arch, machine))):
+        if bus == 'ps2' and kind == 'tablet':
+            raise InvalidOption(option + '.bus', bus, ('usb', 'virtio'), reason='there is no PS/2 tablet')
+        if bus == 'ps2' and arch is not None and not has_ps2(arch, machine):
             raise InvalidOption(option + '.bus', bus, ('usb', 'virtio'),
                                 reason='there is no PS/2 %s on %s %s' % (kind, arch, machine or ''))
         entry = {'type': kind, 'bus': bus}

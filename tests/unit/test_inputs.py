@@ -80,6 +80,15 @@ def test_check_devices_refuses(devices, option):
     assert raised.value.option == option
 
 
+def test_the_options_are_checked_before_any_domain_architecture_is_known():
+    params = {'unplug_timeout': 10, 'exclusive': False, 'state': 'present'}
+    with pytest.raises(InvalidOption) as raised:
+        _inputs.check_options(dict(params, devices=[{'type': 'tablet', 'bus': 'ps2'}]))
+    assert raised.value.msg.endswith("(there is no PS/2 tablet); allowed: usb, virtio"), raised.value.msg
+    # Whether a PS/2 keyboard exists depends on the domain: not refused before the domain is read.
+    _inputs.check_options(dict(params, devices=[{'type': 'keyboard', 'bus': 'ps2'}]))
+
+
 def test_ps2_keyboard_on_aarch64_is_refused():
     with pytest.raises(InvalidOption, match='no PS/2 keyboard'):
         _inputs.check_devices([{'type': 'keyboard', 'bus': 'ps2'}], arch='aarch64')
