@@ -199,20 +199,20 @@ def main():
         module.no_log_values.update(_domain_xml.secrets(params['xml']))
     _runner.check_options(module, _lifecycle.check_options)
 
-    diffs = []
-
     def run(hypervisor, names):
         batch = _lifecycle.Batch(hypervisor, params, module.check_mode)
         results = batch.run(names)
         for warning in filter(None, batch.warnings):
             module.warn(warning)
-        for name, wanted_xml in batch.wanted_xml.items():
-            diffs.append(_runner.diff_entry(name, batch.previous_xml[name], wanted_xml))
         for name, previous_xml in batch.previous_xml.items():
             module.no_log_values.update(_domain_xml.secrets(previous_xml or '<domain/>'))
             if params['return_xml'] and previous_xml is not None:
                 results[name]['previous_xml'] = _domain_xml.masked(previous_xml)
-        return results, batch.errors
+        diffs = None
+        if module._diff:  # masking parses both definitions: only when a diff is asked for
+            diffs = [_runner.diff_entry(name, batch.previous_xml[name], wanted_xml)
+                     for name, wanted_xml in batch.wanted_xml.items()]
+        return results, batch.errors, diffs
 
     def selected(hypervisor):
         names, _matched, unmatched = _runner.selected_domains(module, hypervisor)
@@ -220,10 +220,10 @@ def main():
             _lifecycle.refuse_patterns(params['name'], names, params['state'])
         return run(hypervisor, names) + (unmatched,)
 
-    results, errors, unmatched = _runner.with_hypervisor(module, selected)
+    results, errors, diffs, unmatched = _runner.with_hypervisor(module, selected)
     changed = any(r['changed'] for r in results.values())
     summary = dict(changed=changed, domains=results)
-    if module._diff:
+    if diffs is not None:
         summary['diff'] = diffs
     if errors:
         module.fail_json(msg='; '.join(errors.values()), **summary)
