@@ -76,15 +76,15 @@ def clone(root):
     return copy.deepcopy(root)
 
 
+# Canonical XML escapes '<' in attribute values and both '<' and '>' in text: outside comments,
+# '>' then whitespace then '<' is only ever whitespace between two tags.
+_LAYOUT = re.compile(rb'>[ \t\r\n]+<')
+
+
 def normalized(root):
-    """A canonical text of the document: attribute order, whitespace and prefixes do not count."""
-    tree = clone(root)
-    for element in tree.iter():
-        if element.text is not None and not element.text.strip():
-            element.text = None
-        if element.tail is not None and not element.tail.strip():
-            element.tail = None
-    return etree.tostring(tree, method='c14n')
+    """A canonical text of the document: attribute order, whitespace between tags and prefixes do
+    not count."""
+    return _LAYOUT.sub(b'><', etree.tostring(root, method='c14n'))
 
 
 _SCHEMAS = {}
@@ -107,55 +107,130 @@ def schema_errors(relaxng, root, most=3):
 
 
 def for_qemu_argv(root):
-    """A copy of a definition that libvirt 9.0's virConnectDomainXMLToNative can build a command
-    line for without touching the host: it turns every interface into a tap that it creates and
-    runs the interface's <script> for, and an <interface type='hostdev'> crashes libvirtd
-    (both measured). Scripts and SR-IOV interfaces say nothing about the rest of the definition,
-    and neither does <metadata> (the schema checks it), so definitions that differ only there
-    get one answer."""
+    """A copy of a definition, as text, that libvirt 9.0's virConnectDomainXMLToNative can build a
+    command line for without touching the host (see without_host_effects). Scripts and SR-IOV
+    interfaces say nothing about the rest of the definition, and neither do <metadata>, <title>
+    and <description> (the schema checks them), so definitions that differ only there get one
+    answer."""
+    copy = without_host_effects(root)
+    for tag in ('metadata', 'title', 'description'):
+        for element in copy.findall(tag):
+            copy.remove(element)
+    return serialize(copy)
+
+
+def without_host_effects(root):
+    """A copy without what virConnectDomainXMLToNative acts on in the host: it turns every
+    interface into a tap that it creates and runs the interface's <script> for, and an
+    <interface type='hostdev'> crashes libvirtd (both measured)."""
     copy = clone(root)
-    for metadata in copy.findall('metadata'):
-        copy.remove(metadata)
     for interface in copy.findall('devices/interface'):
         if interface.get('type') == 'hostdev':
             remove_device(interface)
             continue
         for script in interface.findall('script') + interface.findall('downscript'):
             interface.remove(script)
-    return serialize(copy)
+    return copy
 
 
 # The patterns libvirt's schema gives a domain's name, uuid and interface MAC addresses
-# (basictypes.rng: objectNameWithSlash, UUID, uniMacAddr).
+# (basictypes.rng: objectNameWithSlash, UUID, uniMacAddr), absolute paths (absFilePath,
+# absDirPath) and disk serials (domaincommon.rng: diskSerial).
 _SCHEMA_NAME = re.compile(r'[^\n]+')
 _SCHEMA_UUID = re.compile(r'[a-fA-F0-9]{32}|[a-fA-F0-9]{8}-([a-fA-F0-9]{4}-){3}[a-fA-F0-9]{12}')
 _SCHEMA_UNICAST_MAC = re.compile(r'[a-fA-F0-9][02468aAcCeE](:[a-fA-F0-9]{2}){5}')
+_SCHEMA_ABSOLUTE_PATH = re.compile(r'/.+')
+_SCHEMA_DISK_SERIAL = re.compile(r'[A-Za-z0-9_.+\- ]+')
+_SCHEMA_TEXT = re.compile(r'.+', re.DOTALL)
+ANONYMOUS_NAME = 'virtuned-anonymous'
+ANONYMOUS_UUID = '00000000-0000-4000-8000-000000000000'
+_ANONYMOUS_PATH = '/virtuned/anonymous/%d'
+
+# Values of one domain alone, which neither the schema (beyond its pattern) nor the QEMU driver
+# judges: the driver copies them into the command line as they are, without opening the files
+# they name (virConnectDomainXMLToNative builds the command line as for a start, but does not
+# prepare the host). Domains made from one template differ in these. (element path, attribute or
+# None for the text, the schema's pattern, the fixed value, numbered).
+INSTANCE_VALUES = (
+    ('devices/disk//source', 'file', _SCHEMA_ABSOLUTE_PATH, _ANONYMOUS_PATH),  # images, backing chains
+    ('devices/disk//source', 'dev', _SCHEMA_ABSOLUTE_PATH, _ANONYMOUS_PATH),
+    ('devices/disk//source', 'dir', _SCHEMA_ABSOLUTE_PATH, _ANONYMOUS_PATH),
+    ('devices/disk/serial', None, _SCHEMA_DISK_SERIAL, 'virtuned%d'),
+    ('devices/filesystem/source', 'dir', _SCHEMA_ABSOLUTE_PATH, _ANONYMOUS_PATH),
+    ('devices/filesystem/source', 'file', _SCHEMA_ABSOLUTE_PATH, _ANONYMOUS_PATH),
+    # Serial consoles' files and sockets; not channels': libvirt drops a virtio channel's socket
+    # path that looks generated (.../domain-*/<target name>), which changes its answer.
+    ('devices/serial/source', 'path', _SCHEMA_ABSOLUTE_PATH, _ANONYMOUS_PATH),
+    ('devices/console/source', 'path', _SCHEMA_ABSOLUTE_PATH, _ANONYMOUS_PATH),
+    ('devices/*/log', 'file', _SCHEMA_ABSOLUTE_PATH, _ANONYMOUS_PATH),
+    ('devices/graphics', 'passwd', _SCHEMA_TEXT, 'virtuned%d'),
+    ('os/nvram', None, _SCHEMA_ABSOLUTE_PATH, _ANONYMOUS_PATH),  # the domain's own UEFI variables
+    ("sysinfo/*/entry[@name='serial']", None, _SCHEMA_TEXT, 'virtuned%d'),  # a cloud's instance id
+)
+# Compiled once: libxml2's XPath, not lxml's ElementPath (Python), which was most of a fleet's anonymizing.
+_INSTANCE_XPATHS = tuple((etree.XPath(path), attribute, schema_pattern, pattern)
+                         for path, attribute, schema_pattern, pattern in INSTANCE_VALUES)
 
 
-def anonymized(root):
-    """A copy in which the name, uuid and MAC addresses, where libvirt's schema takes them, are
-    replaced by fixed values it takes too (distinct MACs stay distinct): neither the schema's
-    answer nor the QEMU driver's depends on which valid values they are, so the definitions of a
-    fleet made from one template need one question each. A value the schema would refuse stays,
-    for the schema to name."""
+def _replace(element, attribute, value, originals):
+    old = element.text if attribute is None else element.get(attribute)
+    if attribute is None:
+        element.text = value
+    else:
+        element.set(attribute, value)
+    if originals is not None:
+        originals[value] = old
+
+
+def _uuid_key(text):
+    return (text or '').strip().replace('-', '').lower()
+
+
+def anonymized(root, originals=None):
+    """A copy in which the name, uuid (with the SMBIOS uuid that repeats it), MAC addresses and
+    INSTANCE_VALUES, where libvirt's schema takes them, are replaced by fixed values it takes too
+    (distinct values stay distinct, equal ones equal: libvirt refuses two disks with one serial):
+    neither the schema's answer nor the QEMU driver's depends on which valid values they are, so
+    the definitions of a fleet made from one template need one question each. A value the
+    schema would refuse stays, for the schema to name. originals, when given, receives each
+    fixed value -> the value it stands for (see deanonymized)."""
     copy = clone(root)
     name = copy.find('name')
     if name is not None and name.text and _SCHEMA_NAME.fullmatch(name.text):
-        name.text = 'virtuned-anonymous'
+        _replace(name, None, ANONYMOUS_NAME, originals)
     uuid = copy.find('uuid')
     if uuid is not None and uuid.text and _SCHEMA_UUID.fullmatch(uuid.text.strip()):
-        uuid.text = '00000000-0000-4000-8000-000000000000'
+        # libvirt refuses an SMBIOS uuid other than the domain's: the two are replaced together.
+        for entry in copy.iterfind("sysinfo/system/entry[@name='uuid']"):
+            if _uuid_key(entry.text) == _uuid_key(uuid.text):
+                entry.text = ANONYMOUS_UUID
+        _replace(uuid, None, ANONYMOUS_UUID, originals)
     macs = {}
     for mac in copy.findall('devices/interface/mac'):
         address = mac.get('address') or ''
         if _SCHEMA_UNICAST_MAC.fullmatch(address):
             macs.setdefault(address.lower(), '52:54:00:00:%02x:%02x' % divmod(len(macs), 256))
-            mac.set('address', macs[address.lower()])
+            _replace(mac, 'address', macs[address.lower()], originals)
+    fixed = {}
+    for xpath, attribute, schema_pattern, pattern in _INSTANCE_XPATHS:
+        for element in xpath(copy):
+            value = element.text if attribute is None else element.get(attribute)
+            if value and schema_pattern.fullmatch(value):
+                _replace(element, attribute, fixed.setdefault((pattern, value), pattern % len(fixed)), originals)
     return copy
 
 
+def deanonymized(text, originals):
+    """libvirt's words about an anonymized definition, with the domain's own values back in place
+    of the fixed ones (longest first: /virtuned/anonymous/10 is not /virtuned/anonymous/1 then 0)."""
+    for fixed in sorted(originals, key=len, reverse=True):
+        text = text.replace(fixed, originals[fixed])
+    return text
+
+
 def same_document(left, right):
-    return normalized(left) == normalized(right)
+    # Equal text settles most comparisons (an unchanged plan) at a tenth of the canonical form's cost.
+    return serialize(left) == serialize(right) or normalized(left) == normalized(right)
 
 
 MASK = '********'
@@ -596,8 +671,10 @@ def stash_properties(root, properties):
     stash = metadata.find(_ns('properties'))
     if stash is None:
         stash = etree.SubElement(metadata, _ns('properties'), nsmap={METADATA_PREFIX: METADATA_NS})
-    merged = dict(stashed_properties(root))
-    merged.update(properties)
+    stashed = stashed_properties(root)
+    merged = dict(stashed, **properties)
+    if merged == stashed and len(stash):
+        return merged  # the same values: libvirt's own layout of them stays, and the text compares equal
     for child in list(stash):
         stash.remove(child)
     for key in PROPERTY_KEYS:

@@ -75,6 +75,16 @@ def writer_lock(uri, name):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def writer_locks(uri, names):
+    """writer_lock for several domains at once, taken in one order, so that two runs locking sets
+    that overlap never wait for each other in a circle."""
+    with contextlib.ExitStack() as stack:
+        for name in sorted(set(names)):
+            stack.enter_context(writer_lock(uri, name))
+        yield
+
+
 # The domain schema that the installed libvirt (package libvirt0 on Debian) ships.
 DOMAIN_SCHEMA = '/usr/share/libvirt/schemas/domain.rng'
 
@@ -141,7 +151,8 @@ class Hypervisor:
         self._host_capabilities = None
         self._schema_path = schema_path
         self._schema = None
-        self._answers = {}  # (who, anonymized definition) -> libvirt's refusal or None, for this run
+        self._answers = {}  # anonymized definition -> libvirt's refusal or None, for this run
+        self._driver_answers = {}  # what the QEMU driver was asked (dx.for_qemu_argv) -> its refusal or None
         libvirt.registerErrorHandler(_quiet, None)
         if not read_only:
             _event_loop()  # a read-only connection never unplugs, so it waits for no event
@@ -172,6 +183,16 @@ class Hypervisor:
     def domain(self, name):
         return find_domain(self, name)
 
+    def domains(self, names):
+        """{name: (Domain, running)} for each of names defined here, from two listings however many
+        names there are (a lookup and a state call per name cost two calls each)."""
+        try:
+            listed = {handle.name(): handle for handle in self.conn.listAllDomains(0)}
+            running = {handle.name() for handle in self.conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)}
+        except libvirt.libvirtError as exc:
+            raise VirtunedError('cannot list the domains on %s: %s' % (self.uri, _reason(exc)))
+        return {name: (Domain(self, listed[name], name), name in running) for name in names if name in listed}
+
     def schema(self):
         """libvirt's domain schema, when the one installed here is the daemon's own (see
         local_schema_applies), compiled once. None otherwise: definitions are then validated by
@@ -186,31 +207,38 @@ class Hypervisor:
                 self._schema = dx.schema(self._schema_path)
         return self._schema or None
 
-    def refusal(self, xml_text):
-        """Why libvirt would refuse xml_text as a persistent definition, or None when it takes it.
+    def refusal(self, root):
+        """Why libvirt would refuse the definition root (an element) as a persistent definition, or
+        None when it takes it.
 
         Asks libvirt's domain schema and the daemon's own QEMU driver, which parses the XML, runs
         its define-time validation and builds the QEMU command line against the emulator's real
-        capabilities, without defining or starting anything.
+        capabilities, without defining or starting anything. Each answer is kept for the run: the
+        definitions of a fleet made from one template differ in what dx.anonymized replaces, and
+        need one question each. A refusal names the domain's own values, not the fixed ones asked
+        about.
         """
-        root = dx.anonymized(dx.parse(xml_text))
+        originals = {}
+        anonymous = dx.anonymized(root, originals)
+        question = dx.serialize(anonymous)
+        if question not in self._answers:
+            self._answers[question] = self._ask(anonymous)
+        reason = self._answers[question]
+        return dx.deanonymized(reason, originals) if reason else None
+
+    def _ask(self, anonymous):
         schema = self.schema()
         if schema is not None:
-            refused = self._answer('schema', dx.serialize(root), lambda: dx.schema_errors(schema, root))
+            refused = dx.schema_errors(schema, anonymous)
             if refused:
                 return "libvirt's domain schema: %s" % refused
         if self.conn.getType() != 'QEMU':
             return None  # the pre-flight below belongs to the QEMU driver
-        asked = dx.for_qemu_argv(root)
-        refused = self._answer('driver', asked, lambda: self._driver_refusal(asked))
+        asked = dx.for_qemu_argv(anonymous)
+        if asked not in self._driver_answers:
+            self._driver_answers[asked] = self._driver_refusal(asked)
+        refused = self._driver_answers[asked]
         return "libvirt's QEMU driver: %s" % refused if refused else None
-
-    def _answer(self, who, question, ask):
-        """libvirt's answer to one question, asked once per run: a fleet's definitions made from one
-        template differ only in what dx.anonymized replaces."""
-        if (who, question) not in self._answers:
-            self._answers[(who, question)] = ask()
-        return self._answers[(who, question)]
 
     def _driver_refusal(self, xml_text):
         try:
@@ -219,18 +247,19 @@ class Hypervisor:
             return _reason(exc)
         return None
 
-    def preflight(self, name, xml_text, current_xml, requested):
-        """Refuse (RefusedByLibvirt, naming the requested options) a definition libvirt would not take.
+    def preflight(self, name, definition, current, requested):
+        """Refuse (RefusedByLibvirt, naming the requested options) a definition (an element) libvirt
+        would not take.
 
         Runs in check mode as in real runs, so check mode predicts a refusal as it predicts a
-        change. When libvirt refuses the domain's current definition as well (a host device or an
-        emulator this host lacks), the change cannot be judged here: the returned warning says so
-        and libvirt's define decides.
+        change. When libvirt refuses the domain's current definition (current, an element or None)
+        as well (a host device or an emulator this host lacks), the change cannot be judged here:
+        the returned warning says so and libvirt's define decides.
         """
-        reason = self.refusal(xml_text)
+        reason = self.refusal(definition)
         if reason is None:
             return None
-        current_refused = current_xml is not None and self.refusal(current_xml)
+        current_refused = current is not None and self.refusal(current)
         if current_refused:
             return ("domain '%s': libvirt refuses the current definition too (%s), so the change could not be "
                     "checked before writing: %s" % (name, current_refused, reason))
@@ -295,14 +324,22 @@ class Domain:
     def live_xml(self):
         return self._call('reading the live XML', self.handle.XMLDesc, self._secure())
 
+    def check_unchanged(self, expected_before):
+        """ConcurrentChange unless the persistent XML is still expected_before, as read when the
+        change was planned. Call it under the domain's writer lock, right before defining."""
+        if self.inactive_xml() != expected_before:
+            raise ConcurrentChange('the persistent XML changed since it was read (another client '
+                                   'redefined the domain); nothing was written, run again', domain=self.name)
+
     def define(self, xml_text, expected_before):
         """Define the new persistent XML unless another writer changed it since it was read."""
-        def unchanged():
-            if self.inactive_xml() != expected_before:
-                raise ConcurrentChange('the persistent XML changed since it was read (another client '
-                                       'redefined the domain); nothing was written, run again',
-                                       domain=self.name)
-        write_definition(self.hypervisor, self.name, xml_text, 'defining the new XML', check=unchanged)
+        write_definition(self.hypervisor, self.name, xml_text, 'defining the new XML',
+                         check=lambda: self.check_unchanged(expected_before))
+
+    def define_locked(self, xml_text):
+        """Define the new persistent XML; the caller holds the writer lock and checked the domain
+        (check_unchanged) under it."""
+        define_xml(self.hypervisor, self.name, xml_text, 'defining the new XML')
 
     def restore(self, xml_text):
         """Put back a definition this run replaced (libvirt's own earlier output)."""
@@ -360,13 +397,17 @@ class Domain:
         self._call('undefining', self.handle.undefineFlags, flags)
 
 
+def no_such_domain(uri, name):
+    return NoSuchDomain('no such domain on %s' % uri, domain=name)
+
+
 def find_domain(hypervisor, name):
     """The Domain of that name; NoSuchDomain when there is none."""
     try:
         return Domain(hypervisor, hypervisor.conn.lookupByName(name), name)
     except libvirt.libvirtError as exc:
         if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
-            raise NoSuchDomain('no such domain on %s' % hypervisor.uri, domain=name)
+            raise no_such_domain(hypervisor.uri, name)
         raise VirtunedError(_reason(exc), domain=name)
 
 
@@ -376,10 +417,15 @@ def write_definition(hypervisor, name, xml_text, what, check=None):
     with writer_lock(hypervisor.uri, name):
         if check is not None:
             check()
-        try:
-            hypervisor.conn.defineXMLFlags(xml_text, hypervisor.define_flags())
-        except libvirt.libvirtError as exc:
-            raise VirtunedError('%s failed: %s' % (what, _reason(exc)), domain=name)
+        define_xml(hypervisor, name, xml_text, what)
+
+
+def define_xml(hypervisor, name, xml_text, what):
+    """Define xml_text (libvirt validating it, see define_flags); the caller holds the writer lock."""
+    try:
+        hypervisor.conn.defineXMLFlags(xml_text, hypervisor.define_flags())
+    except libvirt.libvirtError as exc:
+        raise VirtunedError('%s failed: %s' % (what, _reason(exc)), domain=name)
 
 
 class Capabilities:

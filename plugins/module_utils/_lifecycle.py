@@ -128,7 +128,8 @@ class Batch:
                        and not dx.same_document(dx.parse(previous_xml), wanted))
             if previous_xml is None or differs:
                 xml_text = self.wanted_xml[name] = dx.serialize(wanted)
-                self.warnings.append(self.hypervisor.preflight(name, xml_text, previous_xml, {'xml': self.params['xml']}))
+                current = dx.parse(previous_xml) if previous_xml is not None else None
+                self.warnings.append(self.hypervisor.preflight(name, wanted, current, {'xml': self.params['xml']}))
                 self._act(life, 'defined', life.define, xml_text)
                 if previous_state == 'undefined':
                     result['_current'] = result['state'] = 'shutoff'

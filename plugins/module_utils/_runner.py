@@ -85,26 +85,42 @@ def selected_domains(module, hypervisor):
 
 def domain_states(hypervisor, names, matched):
     """A DomainState per name; a domain a pattern matched that is gone by the time it is read
-    (another client undefined it) is left out rather than failing the whole call."""
+    (another client undefined it) is left out rather than failing the whole call.
+
+    Every definition is read before the first is parsed: calls back to back take half the time
+    they take between planning work (1000 domains: 0.16 s against 0.30 s). Each state is handed
+    over (and parsed) one at a time, so that only the texts wait.
+    """
+    found = hypervisor.domains(names)
+    states = collections.deque()
     for name in names:
         try:
-            yield DomainState(hypervisor, name)
+            if name not in found:
+                raise _hypervisor.no_such_domain(hypervisor.uri, name)
+            states.append(DomainState(*found[name]))
         except NoSuchDomain:
             if name not in matched:
                 raise
+    while states:
+        yield states.popleft().parsed()
 
 
 class DomainState:
     """A domain as read at planning time: persistent XML, live XML when running."""
 
-    def __init__(self, hypervisor, name):
-        self.hypervisor = hypervisor
-        self.name = name
-        self.domain = hypervisor.domain(name)
-        self.running = self.domain.is_running()
-        self.before_xml = self.domain.inactive_xml()
+    def __init__(self, domain, running):
+        self.hypervisor = domain.hypervisor
+        self.name = domain.name
+        self.domain = domain
+        self.running = running
+        self.before_xml = domain.inactive_xml()
+        self._live_xml = domain.live_xml() if running else None
+        self.before = self.live = None
+
+    def parsed(self):
         self.before = dx.parse(self.before_xml)
-        self.live = dx.parse(self.domain.live_xml()) if self.running else None
+        self.live = dx.parse(self._live_xml) if self.running else None
+        return self
 
     def capabilities(self):
         return self.hypervisor.capabilities(self.before)
@@ -172,6 +188,11 @@ def reboot_required(running, persistent, live, scope):
         scope.platform and dx.platform_pending(persistent, live))
 
 
+# Domains defined per round: their writer locks (a file descriptor each) are held together while
+# they are re-read, defined and read back.
+DEFINED_PER_ROUND = 50
+
+
 def _define_all(pending):
     """Define every planned XML (several at once) and read each back; if libvirt refuses one, put
     back every one that was defined.
@@ -180,23 +201,36 @@ def _define_all(pending):
     itself goes away mid-batch can the restore fail too; the error then names the domains that
     keep their new definition, and a re-run finishes the job.
     """
-    def define(item):
-        item.domain.define(item.after_xml, item.before_xml)
-        try:
-            item.defined_xml = item.domain.inactive_xml()
-        except VirtunedError:
-            pass  # defined all the same; _applied reads it again
-        return item
+    defined = []
+    try:
+        for start in range(0, len(pending), DEFINED_PER_ROUND):
+            _define_round(pending[start:start + DEFINED_PER_ROUND], defined)
+    except VirtunedError as exc:
+        raise _batch_error(exc, defined)
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=_hypervisor.CALLS_AT_ONCE) as pool:
-        outcomes = [pool.submit(define, item) for item in pending]
-        concurrent.futures.wait(outcomes)
-    errors = [(item, outcome.exception()) for item, outcome in zip(pending, outcomes) if outcome.exception()]
-    if errors:
-        first = errors[0][1]
-        if not isinstance(first, VirtunedError):
-            first = VirtunedError('defining %s failed: %r' % (errors[0][0].name, first), domain=errors[0][0].name)
-        raise _batch_error(first, [item for item, outcome in zip(pending, outcomes) if not outcome.exception()])
+
+def _define_round(items, defined):
+    """Under the writer locks of these domains: check that no other client redefined one since it
+    was planned, define them CALLS_AT_ONCE at a time, read each back. The reads go one after the
+    other: on one connection that is faster than overlapping them (benchmarks/fleet.py, 200
+    domains: re-read, define and read back overlapped 0.46 s; reads apart 0.36 s)."""
+    with _hypervisor.writer_locks(items[0].domain.hypervisor.uri, [item.name for item in items]):
+        for item in items:
+            item.domain.check_unchanged(item.before_xml)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=_hypervisor.CALLS_AT_ONCE) as pool:
+            outcomes = [pool.submit(item.domain.define_locked, item.after_xml) for item in items]
+        defined.extend(item for item, outcome in zip(items, outcomes) if not outcome.exception())
+        errors = [(item, outcome.exception()) for item, outcome in zip(items, outcomes) if outcome.exception()]
+        if errors:
+            item, first = errors[0]
+            if not isinstance(first, VirtunedError):
+                first = VirtunedError('defining %s failed: %r' % (item.name, first), domain=item.name)
+            raise first
+        for item in items:
+            try:
+                item.defined_xml = item.domain.inactive_xml()
+            except VirtunedError:
+                pass  # defined all the same; _applied reads it again
 
 
 def _batch_error(exc, defined):
@@ -326,8 +360,7 @@ def converge(module, plan, kinds, devices_from_live=False, platform=False, plugs
                     for note in change.report.pop('not_applied', ()):
                         module.warn("domain '%s': %s" % (state.name, note))
                     if change.changed:
-                        warning = hypervisor.preflight(state.name, change.after_xml, state.before_xml,
-                                                       requested(module))
+                        warning = hypervisor.preflight(state.name, change.after, state.before, requested(module))
                         if warning:
                             module.warn(warning)
                 except InvalidOption as exc:

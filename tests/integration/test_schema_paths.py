@@ -4,9 +4,13 @@ trusted (a remote URI, another libvirt version, no file), defined with VIR_DOMAI
 
 from __future__ import annotations
 
+import os
+import sys
+
 import libvirt
 import pytest
 
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _hypervisor
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import RefusedByLibvirt, VirtunedError
 
@@ -43,11 +47,70 @@ def test_a_definition_the_schema_refuses_is_never_written_on_either_path(scratch
     # the local path: the pre-flight asks the schema and refuses, naming it
     with _hypervisor.Hypervisor(testbed.URI) as local:
         with pytest.raises(RefusedByLibvirt, match="libvirt's domain schema"):
-            local.preflight(name, bad, before, {'devices': 'rng'})
+            local.preflight(name, dx.parse(bad), dx.parse(before), {'devices': 'rng'})
     assert scratch.inactive_xml(name) == before
     # the fallback path: the QEMU driver alone would take it; libvirt's validating define refuses it
     with _hypervisor.Hypervisor(testbed.URI, schema_path=str(tmp_path / 'missing.rng')) as fallback:
-        assert fallback.preflight(name, bad, before, {'devices': 'rng'}) is None
+        assert fallback.preflight(name, dx.parse(bad), dx.parse(before), {'devices': 'rng'}) is None
         with pytest.raises(VirtunedError, match='bogus|Relax-NG|schema'):
             fallback.domain(name).define(bad, before)
     assert scratch.inactive_xml(name) == before
+
+
+@pytest.fixture
+def remote_style_uri(tmp_path):
+    """A remote-style URI (the remote driver, a host name) that the local daemon serves."""
+    relay = tmp_path / 'relay'
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'libvirt_socket_relay.py')
+    relay.write_text('#!/bin/sh\nexec %s %s\n' % (sys.executable, script))
+    relay.chmod(0o755)
+    return 'qemu+ext://hv01.example.org/system?command=%s' % relay
+
+
+def test_a_remote_uri_takes_the_fallback_path_and_libvirt_refuses_what_its_schema_refuses(scratch, remote_style_uri):
+    with _hypervisor.Hypervisor(remote_style_uri) as remote:
+        assert remote.schema() is None and remote.define_flags() == libvirt.VIR_DOMAIN_DEFINE_VALIDATE
+    name = scratch.create('q35')
+    before = scratch.inactive_xml(name)
+    # remote: the pre-flight asks the QEMU driver only, and libvirtd's validating define refuses;
+    # local: the pre-flight's schema refuses before anything is written
+    for uri, said in ((remote_style_uri, 'defining the new XML failed: XML document failed to validate against schema'),
+                      (testbed.URI, "libvirt refuses the definition this would give: libvirt's domain schema")):
+        refused = testbed.run_module('virt_device', {'uri': uri, 'name': name, 'devices': [{'xml': BOGUS}]})
+        assert refused.get('failed') and said in refused['msg'], (uri, refused)
+        assert scratch.inactive_xml(name) == before
+    rng = {'kind': 'rng', 'alias': 'remote-rng', 'model': 'virtio', 'source': '/dev/urandom'}
+    done = testbed.run_module('virt_device', {'uri': remote_style_uri, 'name': name, 'devices': [rng]})
+    assert done['changed'] and "<alias name='ua-remote-rng'/>" in scratch.inactive_xml(name), done
+
+
+class CountingConnection:
+    """The real connection, counting what the QEMU driver is asked."""
+
+    def __init__(self, conn):
+        self.conn, self.asked = conn, []
+
+    def domainXMLToNative(self, native_format, xml_text, flags):
+        self.asked.append(xml_text)
+        return self.conn.domainXMLToNative(native_format, xml_text, flags)
+
+    def __getattr__(self, name):
+        return getattr(self.conn, name)
+
+
+def test_a_fleet_from_one_template_asks_libvirt_once_and_each_other_definition_again(scratch):
+    names = [scratch.create('q35', tag='fleet') for _ in range(3)]
+    rng = "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"
+    with _hypervisor.Hypervisor(testbed.URI) as hypervisor:
+        hypervisor.conn = counting = CountingConnection(hypervisor.conn)
+        for name in names:  # the same change on each: they differ in name, uuid and MAC address only
+            assert hypervisor.refusal(dx.parse(scratch.inactive_xml(name).replace('</devices>', rng + '</devices>'))) is None
+        assert len(counting.asked) == 1
+        other = scratch.inactive_xml(names[0]).replace("<model type='virtio'/>", "<model type='e1000e'/>")
+        assert hypervisor.refusal(dx.parse(other)) is None
+        assert len(counting.asked) == 2
+        # the answer is libvirt's: a refusal is asked for and kept the same way
+        refused = scratch.inactive_xml(names[1]).replace('</devices>', "<watchdog model='diag288'/></devices>")
+        for _ in range(2):
+            assert "libvirt's QEMU driver" in hypervisor.refusal(dx.parse(refused))
+        assert len(counting.asked) == 3

@@ -121,6 +121,14 @@ def test_normalized_comparison_ignores_layout_only(root):
     assert not dx.same_document(root, changed)
 
 
+def test_normalized_comparison_keeps_whitespace_that_is_text():
+    def with_description(text):
+        return dx.parse("<domain><name>a</name><description>%s</description></domain>" % text)
+    assert not dx.same_document(with_description(' &gt; &lt; '), with_description('&gt;&lt;'))
+    assert not dx.same_document(with_description('a  b'), with_description('a b'))
+    assert dx.same_document(with_description(' '), with_description(''))
+
+
 def test_effective_properties(root):
     assert dx.effective_properties(root) == {
         'hw_cdrom_bus': 'sata', 'hw_disk_bus': 'virtio', 'hw_floppy_bus': None,
@@ -274,3 +282,45 @@ def test_anonymized_makes_a_fleet_one_question_and_keeps_what_the_schema_would_r
     assert bad.findtext('uuid') == 'not-a-uuid'
     kept = [m.get('address') for m in bad.findall('devices/interface/mac')]
     assert kept == ['01:00:5e:00:00:01', 'zz:54:00:b3:ce:89']
+
+
+def template_domain(name, uuid, serials=('vol-a', 'vol-b')):
+    """A domain as a cloud makes them from one template: its own uuid (repeated in SMBIOS), disk
+    images, volume serials, UEFI variables, console log and channel socket."""
+    disks = ''.join("<disk type='file' device='disk'><source file='/var/lib/nova/instances/%s/disk%d'/>"
+                    "<target dev='vd%s'/><serial>%s</serial></disk>" % (uuid, i, 'ab'[i], serial)
+                    for i, serial in enumerate(serials))
+    return dx.parse(
+        "<domain type='kvm'><name>%s</name><uuid>%s</uuid><title>%s</title>"
+        "<sysinfo type='smbios'><system><entry name='serial'>%s</entry><entry name='uuid'>%s</entry></system></sysinfo>"
+        "<os><type>hvm</type><nvram>/var/lib/libvirt/qemu/nvram/%s_VARS.fd</nvram></os><devices>%s"
+        "<serial type='pty'><log file='/var/lib/nova/instances/%s/console.log'/></serial>"
+        "<serial type='unix'><source mode='bind' path='/run/virtuned-test/%s.sock'/></serial>"
+        "</devices></domain>" % (name, uuid, name, uuid, uuid, name, disks, uuid, name))
+
+
+def test_a_fleet_from_one_template_is_one_question_to_libvirt():
+    one = template_domain('web01', 'c98ea9bd-9103-4983-b09c-721d1d78e127')
+    two = template_domain('web02', '0a1b2c3d-9103-4983-b09c-721d1d78e127', serials=('vol-c', 'vol-d'))
+    asked = dx.for_qemu_argv(dx.anonymized(one))
+    assert asked == dx.for_qemu_argv(dx.anonymized(two))
+    assert 'web01' not in asked and 'c98ea9bd' not in asked and 'vol-a' not in asked
+    # libvirt refuses two disks with one serial: equal values stay equal, distinct ones distinct
+    twins = dx.anonymized(template_domain('db', 'c98ea9bd-9103-4983-b09c-721d1d78e127', ('v', 'v')))
+    assert len({serial.text for serial in twins.iter('serial') if serial.text}) == 1
+    assert len({serial.text for serial in dx.parse(asked).iter('serial') if serial.text}) == 2
+    # what the schema would refuse stays, for it to name
+    relative = dx.clone(one)
+    relative.find('devices/disk/source').set('file', 'disk0.img')
+    assert dx.anonymized(relative).find('devices/disk/source').get('file') == 'disk0.img'
+
+
+def test_a_refusal_names_the_domains_own_values():
+    root = template_domain('web01', 'c98ea9bd-9103-4983-b09c-721d1d78e127')
+    originals = {}
+    asked = dx.anonymized(root, originals)
+    image = asked.find('devices/disk/source').get('file')
+    said = "Disks 'vda' and 'vdb' of %s (%s) use %s" % (asked.findtext('name'), asked.findtext('uuid'), image)
+    assert dx.deanonymized(said, originals) == (
+        "Disks 'vda' and 'vdb' of web01 (c98ea9bd-9103-4983-b09c-721d1d78e127) use "
+        "/var/lib/nova/instances/c98ea9bd-9103-4983-b09c-721d1d78e127/disk0")
