@@ -4,9 +4,10 @@ Run with the project's venv, against the local libvirtd (scripts/bootstrap.sh):
 
     .venv/bin/python benchmarks/fleet.py --sizes 50 200 1000
 
-For each N it defines N scratch TCG domains (vt-bench-*), and for four edits (add a virtio tablet
-and keyboard: virt_input; change the video model: virt_device_bus; add an RNG by alias:
-virt_device; turn on vmcoreinfo: virt_machine) measures, from the same starting XML each time:
+For each N it defines N scratch TCG domains (vt-bench-*, each with its own uuid, MAC address and
+disk image path), and for four edits (add a virtio tablet and keyboard: virt_input; change the
+video model: virt_device_bus; add an RNG by alias: virt_device; turn on vmcoreinfo: virt_machine)
+measures, from the same starting XML each time:
 
 1. floor: lookup + XMLDesc + lxml edit + defineXML per domain, in one process and connection;
 2. one task over all N domains through ansible-playbook: first run, idempotent second run, and
@@ -14,8 +15,10 @@ virt_device; turn on vmcoreinfo: virt_machine) measures, from the same starting 
 3. the same task with loop: over the domains (one module call each; only up to --loop-max domains);
 4. virt-xml (Debian package virtinst) per domain, when it is installed (up to --loop-max domains).
 
-It prints a table of seconds, ratios to the floor and the module process's peak RSS, and removes
-the domains. Ansible's own start-up (a playbook with one debug task) is measured and shown apart.
+Each of 1 and 2 is sampled --repeat times, interleaved, and the table shows the medians (a 2-core VM
+varies by a third from one run to the next). It prints a table of seconds, ratios to the floor and
+the module process's peak RSS, and removes the domains. Ansible's own start-up (a playbook with one
+debug task) is measured and shown apart.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,9 +42,13 @@ VENV_BIN = os.path.dirname(sys.executable)
 URI = 'qemu:///system'
 PREFIX = 'vt-bench-'
 
+# As virt-install makes them: each domain with its own uuid, MAC address and disk image (the
+# image need not exist to be defined).
 DOMAIN = """<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>
 <os><type arch='x86_64' machine='q35'>hvm</type></os>
-<devices><interface type='user'><model type='virtio'/></interface>
+<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+<source file='/var/lib/libvirt/images/{name}.qcow2'/><target dev='vda' bus='virtio'/></disk>
+<interface type='user'><model type='virtio'/></interface>
 <graphics type='vnc' port='-1' listen='127.0.0.1'/><video><model type='cirrus'/></video></devices></domain>"""
 
 EDITS = {
@@ -152,6 +160,25 @@ class Ansible:
         return seconds, runs
 
 
+def measure_once(conn, originals, names, edit, task, ansible):
+    """One sample of each column, every one from the starting XML: (key, seconds or MiB) pairs."""
+    yield 'floor', floor(names, edit['xml'])
+    reset(conn, originals)
+    yield 'floor_validated', floor(names, edit['xml'], libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
+    reset(conn, originals)
+    check, runs = ansible.play([dict(task, check_mode=True)])
+    yield 'check', check
+    yield 'check_module', runs[0]['seconds']
+    first, runs = ansible.play([task])
+    yield 'task', first
+    yield 'task_module', runs[0]['seconds']
+    yield 'task_rss_mib', runs[0]['max_rss_kib'] / 1024
+    again, runs = ansible.play([task])
+    yield 'again', again
+    yield 'again_module', runs[0]['seconds']
+    reset(conn, originals)
+
+
 def virt_xml(names, arguments):
     started = time.monotonic()
     for name in names:
@@ -163,11 +190,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--sizes', type=int, nargs='+', default=[200, 1000])
     parser.add_argument('--loop-max', type=int, default=0, help='largest N for the loop: and virt-xml runs')
+    parser.add_argument('--repeat', type=int, default=3,
+                        help='samples of each measure; the table shows their median (this machine is noisy)')
     options = parser.parse_args()
     collections = subprocess.run(['bash', os.path.join(REPO, 'scripts', 'install_collection.sh')], check=True,
                                  capture_output=True, text=True).stdout.strip()
     ansible = Ansible(collections)
-    startup = ansible.play([{'name': 'nothing', 'ansible.builtin.debug': {'msg': 'start-up'}}])[0]
+    startup = statistics.median(ansible.play([{'name': 'nothing', 'ansible.builtin.debug': {'msg': 'start-up'}}])[0]
+                                for _ in range(options.repeat))
+    # What any module process costs before it does anything: Python, Ansible's wrapper and imports.
+    ping = statistics.median(ansible.play([{'name': 'ping', 'ansible.builtin.ping': {}}])[1][0]['seconds']
+                             for _ in range(options.repeat))
     conn = libvirt.open(URI)
     rows = []
     try:
@@ -177,17 +210,14 @@ def main():
             originals = define_all(conn, names)
             for module, edit in EDITS.items():
                 row = {'N': size, 'module': module}
-                row['floor'] = floor(names, edit['xml'])
-                reset(conn, originals)
-                row['floor_validated'] = floor(names, edit['xml'], libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
-                reset(conn, originals)
                 task = {'name': 'one call', 'virtuned.libvirt.' + module: dict(edit['args'], name=names)}
-                row['check'], runs = ansible.play([dict(task, check_mode=True)])
-                row['check_module'] = runs[0]['seconds']
-                row['task'], runs = ansible.play([task])
-                row['task_module'], row['task_rss_mib'] = runs[0]['seconds'], runs[0]['max_rss_kib'] / 1024
-                row['again'], runs = ansible.play([task])
-                row['again_module'] = runs[0]['seconds']
+                samples = {}
+                for _ in range(options.repeat):
+                    # Interleaved, so that a slow spell of the machine weighs on every column alike.
+                    for key, seconds in measure_once(conn, originals, names, edit, task, ansible):
+                        samples.setdefault(key, []).append(seconds)
+                row.update({key: max(values) if key == 'task_rss_mib' else statistics.median(values)
+                            for key, values in samples.items()})
                 if size <= options.loop_max:
                     reset(conn, originals)
                     looped = {'name': 'loop', 'virtuned.libvirt.' + module: dict(edit['args'], name='{{ item }}'),
@@ -198,14 +228,14 @@ def main():
                         row['virt_xml'] = virt_xml(names, edit['virt_xml'])
                 reset(conn, originals)
                 rows.append(row)
-                print_row(row, startup)
+                print_row(row)
             remove_all(conn)
     finally:
         remove_all(conn)
         conn.close()
         shutil.rmtree(ansible.work, ignore_errors=True)
     print()
-    print_table(rows, startup)
+    print_table(rows, startup, ping)
 
 
 def _seconds(row, key):
@@ -217,31 +247,36 @@ def _ratio(row, key):
 
 
 HEADER = ('N', 'module', 'floor s', 'floor+validate s', 'module s', 'module/floor', 'floor+validate/module',
-          '2nd run module s', '2nd/floor', 'check module s', 'check/floor', 'task s', 'loop s', 'loop/floor',
-          'virt-xml s', 'virt-xml/floor', 'peak RSS MiB')
+          '2nd run module s', '2nd/floor', '2nd-floor s', 'check module s', 'check/floor', 'check-floor s', 'task s',
+          'loop s', 'loop/floor', 'virt-xml s', 'virt-xml/floor', 'peak RSS MiB')
 
 
-def _cells(row, startup):
+def _beyond(row, key):
+    return '%+.2f' % (row[key] - row['floor'])
+
+
+def _cells(row):
     return (str(row['N']), row['module'], _seconds(row, 'floor'), _seconds(row, 'floor_validated'),
             _seconds(row, 'task_module'), _ratio(row, 'task_module'),
             '%.1fx' % (row['floor_validated'] / row['task_module']), _seconds(row, 'again_module'),
-            _ratio(row, 'again_module'), _seconds(row, 'check_module'), _ratio(row, 'check_module'),
-            _seconds(row, 'task'), _seconds(row, 'loop'), _ratio(row, 'loop'), _seconds(row, 'virt_xml'),
-            _ratio(row, 'virt_xml'), '%.0f' % row['task_rss_mib'])
+            _ratio(row, 'again_module'), _beyond(row, 'again_module'), _seconds(row, 'check_module'),
+            _ratio(row, 'check_module'), _beyond(row, 'check_module'), _seconds(row, 'task'), _seconds(row, 'loop'),
+            _ratio(row, 'loop'), _seconds(row, 'virt_xml'), _ratio(row, 'virt_xml'), '%.0f' % row['task_rss_mib'])
 
 
-def print_row(row, startup):
-    print(' '.join('%s=%s' % pair for pair in zip(HEADER, _cells(row, startup))), flush=True)
+def print_row(row):
+    print(' '.join('%s=%s' % pair for pair in zip(HEADER, _cells(row))), flush=True)
 
 
-def print_table(rows, startup):
-    print('ansible-playbook start-up (one debug task): %.2f s. task s is the whole ansible-playbook run; module s '
-          'is the module process alone (its Python start-up and imports included); ratios are to the plain '
-          'loop (floor), from the same run.' % startup)
+def print_table(rows, startup, ping):
+    print('ansible-playbook start-up (one debug task): %.2f s; a module process that does nothing '
+          '(ansible.builtin.ping): %.2f s. task s is the whole ansible-playbook run; module s is the module '
+          'process alone (its Python start-up and imports included); ratios are to the plain loop (floor), from '
+          'the same run; seconds are medians of the samples, peak RSS their maximum.' % (startup, ping))
     print('| ' + ' | '.join(HEADER) + ' |')
     print('|' + '---|' * len(HEADER))
     for row in rows:
-        print('| ' + ' | '.join(_cells(row, startup)) + ' |')
+        print('| ' + ' | '.join(_cells(row)) + ' |')
 
 
 if __name__ == '__main__':
