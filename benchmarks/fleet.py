@@ -197,10 +197,10 @@ def main():
                                  capture_output=True, text=True).stdout.strip()
     ansible = Ansible(collections)
     startup = statistics.median(ansible.play([{'name': 'nothing', 'ansible.builtin.debug': {'msg': 'start-up'}}])[0]
-                                for _ in range(options.repeat))
+                                for _sample in range(options.repeat))
     # What any module process costs before it does anything: Python, Ansible's wrapper and imports.
     ping = statistics.median(ansible.play([{'name': 'ping', 'ansible.builtin.ping': {}}])[1][0]['seconds']
-                             for _ in range(options.repeat))
+                             for _sample in range(options.repeat))
     conn = libvirt.open(URI)
     rows = []
     try:
@@ -212,7 +212,7 @@ def main():
                 row = {'N': size, 'module': module}
                 task = {'name': 'one call', 'virtuned.libvirt.' + module: dict(edit['args'], name=names)}
                 samples = {}
-                for _ in range(options.repeat):
+                for _sample in range(options.repeat):
                     # Interleaved, so that a slow spell of the machine weighs on every column alike.
                     for key, seconds in measure_once(conn, originals, names, edit, task, ansible):
                         samples.setdefault(key, []).append(seconds)

@@ -167,9 +167,17 @@ INSTANCE_VALUES = (
     ('os/nvram', None, _SCHEMA_ABSOLUTE_PATH, _ANONYMOUS_PATH),  # the domain's own UEFI variables
     ("sysinfo/*/entry[@name='serial']", None, _SCHEMA_TEXT, 'virtuned%d'),  # a cloud's instance id
 )
-# Compiled once: libxml2's XPath, not lxml's ElementPath (Python), which was most of a fleet's anonymizing.
-_INSTANCE_XPATHS = tuple((etree.XPath(path), attribute, schema_pattern, pattern)
-                         for path, attribute, schema_pattern, pattern in INSTANCE_VALUES)
+_INSTANCE_XPATHS = []
+
+
+def _instance_xpaths():
+    """INSTANCE_VALUES with each path compiled once a process, on first use (lxml may be missing
+    at import): libxml2's XPath, not lxml's ElementPath (Python), which was most of the time a
+    fleet spent anonymizing."""
+    if not _INSTANCE_XPATHS:
+        _INSTANCE_XPATHS.extend((etree.XPath(path), attribute, schema_pattern, pattern)
+                                for path, attribute, schema_pattern, pattern in INSTANCE_VALUES)
+    return _INSTANCE_XPATHS
 
 
 def _replace(element, attribute, value, originals):
@@ -212,7 +220,7 @@ def anonymized(root, originals=None):
             macs.setdefault(address.lower(), '52:54:00:00:%02x:%02x' % divmod(len(macs), 256))
             _replace(mac, 'address', macs[address.lower()], originals)
     fixed = {}
-    for xpath, attribute, schema_pattern, pattern in _INSTANCE_XPATHS:
+    for xpath, attribute, schema_pattern, pattern in _instance_xpaths():
         for element in xpath(copy):
             value = element.text if attribute is None else element.get(attribute)
             if value and schema_pattern.fullmatch(value):

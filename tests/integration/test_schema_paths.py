@@ -99,11 +99,11 @@ class CountingConnection:
 
 
 def test_a_fleet_from_one_template_asks_libvirt_once_and_each_other_definition_again(scratch):
-    names = [scratch.create('q35', tag='fleet') for _ in range(3)]
+    names = [scratch.create('q35', tag='fleet%d' % number) for number in range(3)]
     rng = "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"
     with _hypervisor.Hypervisor(testbed.URI) as hypervisor:
         hypervisor.conn = counting = CountingConnection(hypervisor.conn)
-        for name in names:  # the same change on each: they differ in name, uuid and MAC address only
+        for name in names:  # the same change on each: they differ in name, uuid, MAC address and disk image
             assert hypervisor.refusal(dx.parse(scratch.inactive_xml(name).replace('</devices>', rng + '</devices>'))) is None
         assert len(counting.asked) == 1
         other = scratch.inactive_xml(names[0]).replace("<model type='virtio'/>", "<model type='e1000e'/>")
@@ -111,6 +111,6 @@ def test_a_fleet_from_one_template_asks_libvirt_once_and_each_other_definition_a
         assert len(counting.asked) == 2
         # the answer is libvirt's: a refusal is asked for and kept the same way
         refused = scratch.inactive_xml(names[1]).replace('</devices>', "<watchdog model='diag288'/></devices>")
-        for _ in range(2):
-            assert "libvirt's QEMU driver" in hypervisor.refusal(dx.parse(refused))
+        for asked_before in (False, True):
+            assert "libvirt's QEMU driver" in hypervisor.refusal(dx.parse(refused)), asked_before
         assert len(counting.asked) == 3
