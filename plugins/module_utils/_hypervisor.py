@@ -331,11 +331,6 @@ class Domain:
             raise ConcurrentChange('the persistent XML changed since it was read (another client '
                                    'redefined the domain); nothing was written, run again', domain=self.name)
 
-    def define(self, xml_text, expected_before):
-        """Define the new persistent XML unless another writer changed it since it was read."""
-        write_definition(self.hypervisor, self.name, xml_text, 'defining the new XML',
-                         check=lambda: self.check_unchanged(expected_before))
-
     def define_locked(self, xml_text):
         """Define the new persistent XML; the caller holds the writer lock and checked the domain
         (check_unchanged) under it."""
@@ -411,12 +406,9 @@ def find_domain(hypervisor, name):
         raise VirtunedError(_reason(exc), domain=name)
 
 
-def write_definition(hypervisor, name, xml_text, what, check=None):
-    """Define xml_text (libvirt validating it, see define_flags) under the domain's writer lock,
-    after check() when given, inside the same lock."""
+def write_definition(hypervisor, name, xml_text, what):
+    """Define xml_text (libvirt validating it, see define_flags) under the domain's writer lock."""
     with writer_lock(hypervisor.uri, name):
-        if check is not None:
-            check()
         define_xml(hypervisor, name, xml_text, what)
 
 

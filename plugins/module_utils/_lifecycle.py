@@ -124,11 +124,10 @@ class Batch:
         xml_text = self.params['xml']
         if xml_text is not None and self.params['state'] != 'undefined':
             wanted = check_definition(name, xml_text, previous_xml)
-            differs = (previous_xml is not None and self.params['redefine']
-                       and not dx.same_document(dx.parse(previous_xml), wanted))
+            current = dx.parse(previous_xml) if previous_xml is not None and self.params['redefine'] else None
+            differs = current is not None and not dx.same_document(current, wanted)
             if previous_xml is None or differs:
                 xml_text = self.wanted_xml[name] = dx.serialize(wanted)
-                current = dx.parse(previous_xml) if previous_xml is not None else None
                 self.warnings.append(self.hypervisor.preflight(name, wanted, current, {'xml': self.params['xml']}))
                 self._act(life, 'defined', life.define, xml_text)
                 if previous_state == 'undefined':

@@ -53,7 +53,7 @@ def test_a_definition_the_schema_refuses_is_never_written_on_either_path(scratch
     with _hypervisor.Hypervisor(testbed.URI, schema_path=str(tmp_path / 'missing.rng')) as fallback:
         assert fallback.preflight(name, dx.parse(bad), dx.parse(before), {'devices': 'rng'}) is None
         with pytest.raises(VirtunedError, match='bogus|Relax-NG|schema'):
-            fallback.domain(name).define(bad, before)
+            _hypervisor.write_definition(fallback, name, bad, 'defining the new XML')
     assert scratch.inactive_xml(name) == before
 
 
