@@ -114,3 +114,17 @@ def test_a_fleet_from_one_template_asks_libvirt_once_and_each_other_definition_a
         for asked_before in (False, True):
             assert "libvirt's QEMU driver" in hypervisor.refusal(dx.parse(refused)), asked_before
         assert len(counting.asked) == 3
+
+
+def test_a_domain_whose_smbios_repeats_its_uuid_is_checked_and_changed_without_a_warning(scratch):
+    uuid = '6c1b4a8e-43e4-4b51-9d0c-3a7c1b2f9d11'
+    xml = testbed.domain_xml(testbed.scratch_name('smbios'))
+    xml = xml.replace('</name>', "</name><uuid>%s</uuid><sysinfo type='smbios'><system><entry name='serial'>%s</entry>"
+                      "<entry name='uuid'>%s</entry></system></sysinfo>" % (uuid, uuid, uuid), 1)
+    name = scratch.define(xml.replace('</os>', "<smbios mode='sysinfo'/></os>"))
+    with _hypervisor.Hypervisor(testbed.URI) as hypervisor:  # libvirt itself takes it as it is
+        assert hypervisor.refusal(dx.parse(scratch.inactive_xml(name))) is None
+    rng = {'kind': 'rng', 'alias': 'smbios-rng', 'model': 'virtio', 'source': '/dev/urandom'}
+    done = testbed.run_module('virt_device', {'name': name, 'devices': [rng]})
+    assert done['changed'] and not done.get('warnings'), done
+    assert "<alias name='ua-smbios-rng'/>" in scratch.inactive_xml(name)
