@@ -33,7 +33,11 @@ def private_data_dir(tmp_path, extravars):
     (data / 'inventory' / 'hosts').write_text(
         'localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
     (data / 'env').mkdir()
-    (data / 'env' / 'envvars').write_text(yaml.safe_dump({'ANSIBLE_COLLECTIONS_PATH': testbed.COLLECTIONS}))
+    # ansible-runner leaves a task's result out of the job's events when it is over MAX_EVENT_RES
+    # characters (700,000 by default, as AWX's MAX_EVENT_RES_DATA): the audit reads every domain
+    # of the host, and tests running beside this one define hundreds.
+    (data / 'env' / 'envvars').write_text(yaml.safe_dump({'ANSIBLE_COLLECTIONS_PATH': testbed.COLLECTIONS,
+                                                          'MAX_EVENT_RES': str(2 ** 31)}))
     (data / 'env' / 'extravars').write_text(yaml.safe_dump(extravars))
     return data
 
