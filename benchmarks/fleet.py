@@ -16,9 +16,10 @@ measures, from the same starting XML each time:
 4. virt-xml (Debian package virtinst) per domain, when it is installed (up to --loop-max domains).
 
 Each of 1 and 2 is sampled --repeat times, interleaved, and the table shows the medians (a 2-core VM
-varies by a third from one run to the next). It prints a table of seconds, ratios to the floor and
-the module process's peak RSS, and removes the domains. Ansible's own start-up (a playbook with one
-debug task) is measured and shown apart.
+varies by a third from one run to the next). It prints a table of seconds, ratios to the floor, the
+module process's peak RSS and the CPU time the host stole from this VM while the row was sampled,
+and removes the domains. Ansible's own start-up (a playbook with one debug task) is measured and
+shown apart.
 """
 
 from __future__ import annotations
@@ -179,6 +180,26 @@ def measure_once(conn, originals, names, edit, task, ansible):
     reset(conn, originals)
 
 
+def cpu_ticks():
+    """(steal, total) clock ticks of every CPU so far, from Linux's /proc/stat; None elsewhere.
+
+    Steal is the time the host gave this VM's CPUs to others: a row measured while it was high
+    compares a slowed floor with a slowed module, not the code."""
+    try:
+        with open('/proc/stat', encoding='ascii') as handle:
+            # cpu user nice system idle iowait irq softirq steal (guest time is counted in user)
+            ticks = [int(value) for value in handle.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    return (ticks[7], sum(ticks)) if len(ticks) == 8 else None
+
+
+def steal_percent(before, after):
+    if before is None or after is None or after[1] == before[1]:
+        return None
+    return 100.0 * (after[0] - before[0]) / (after[1] - before[1])
+
+
 def virt_xml(names, arguments):
     started = time.monotonic()
     for name in names:
@@ -212,12 +233,14 @@ def main():
                 row = {'N': size, 'module': module}
                 task = {'name': 'one call', 'virtuned.libvirt.' + module: dict(edit['args'], name=names)}
                 samples = {}
+                ticks = cpu_ticks()
                 for _sample in range(options.repeat):
                     # Interleaved, so that a slow spell of the machine weighs on every column alike.
                     for key, seconds in measure_once(conn, originals, names, edit, task, ansible):
                         samples.setdefault(key, []).append(seconds)
                 row.update({key: max(values) if key == 'task_rss_mib' else statistics.median(values)
                             for key, values in samples.items()})
+                row['steal_percent'] = steal_percent(ticks, cpu_ticks())
                 if size <= options.loop_max:
                     reset(conn, originals)
                     looped = {'name': 'loop', 'virtuned.libvirt.' + module: dict(edit['args'], name='{{ item }}'),
@@ -248,7 +271,7 @@ def _ratio(row, key):
 
 HEADER = ('N', 'module', 'floor s', 'floor+validate s', 'module s', 'module/floor', 'floor+validate/module',
           '2nd run module s', '2nd/floor', '2nd-floor s', 'check module s', 'check/floor', 'check-floor s', 'task s',
-          'loop s', 'loop/floor', 'virt-xml s', 'virt-xml/floor', 'peak RSS MiB')
+          'loop s', 'loop/floor', 'virt-xml s', 'virt-xml/floor', 'peak RSS MiB', 'CPU steal %')
 
 
 def _beyond(row, key):
@@ -261,7 +284,8 @@ def _cells(row):
             '%.1fx' % (row['floor_validated'] / row['task_module']), _seconds(row, 'again_module'),
             _ratio(row, 'again_module'), _beyond(row, 'again_module'), _seconds(row, 'check_module'),
             _ratio(row, 'check_module'), _beyond(row, 'check_module'), _seconds(row, 'task'), _seconds(row, 'loop'),
-            _ratio(row, 'loop'), _seconds(row, 'virt_xml'), _ratio(row, 'virt_xml'), '%.0f' % row['task_rss_mib'])
+            _ratio(row, 'loop'), _seconds(row, 'virt_xml'), _ratio(row, 'virt_xml'), '%.0f' % row['task_rss_mib'],
+            '-' if row.get('steal_percent') is None else '%.0f' % row['steal_percent'])
 
 
 def print_row(row):
@@ -272,7 +296,8 @@ def print_table(rows, startup, ping):
     print('ansible-playbook start-up (one debug task): %.2f s; a module process that does nothing '
           '(ansible.builtin.ping): %.2f s. task s is the whole ansible-playbook run; module s is the module '
           'process alone (its Python start-up and imports included); ratios are to the plain loop (floor), from '
-          'the same run; seconds are medians of the samples, peak RSS their maximum.' % (startup, ping))
+          'the same run; seconds are medians of the samples, peak RSS their maximum; CPU steal is the share of '
+          'CPU time the host gave to others while the row was measured.' % (startup, ping))
     print('| ' + ' | '.join(HEADER) + ' |')
     print('|' + '---|' * len(HEADER))
     for row in rows:
