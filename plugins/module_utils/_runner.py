@@ -141,6 +141,13 @@ class Change:
         self.detach = list(detach) if state.running else []
         self.update = list(update) if state.running else []
 
+    def predicted_live_changes(self):
+        """live_changes as check mode predicts them: every (un)plug and update done, in the order a run
+        does them (a real run may find the guest holding a device, or the domain refusing one)."""
+        return [{'action': action, 'device': dx.abstract(device)}
+                for action, devices in (('detached', self.detach), ('updated', self.update), ('attached', self.attach))
+                for device in devices]
+
     def predicted_live(self):
         live = dx.clone(self.state.live)
         for device in self.detach:
@@ -410,13 +417,14 @@ def _plan_one(plan, state):
 def _settled(module, change, scope, diffs):
     """The result of a domain that is not written: unchanged, or predicted in check mode."""
     state = change.state
-    after, live = state.before, state.live
+    after, live, live_changes = state.before, state.live, []
     if change.changed:
         after = change.after
         live = change.predicted_live() if state.running else None
+        live_changes = change.predicted_live_changes()
         if module._diff:
             diffs.append(diff_entry(state.name, state.before_xml, change.after_xml))
-    return _result(change.report, change.changed, state.running, after, live, scope, [])
+    return _result(change.report, change.changed, state.running, after, live, scope, live_changes)
 
 
 def _applied(module, item, scope, diffs):

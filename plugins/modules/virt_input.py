@@ -151,7 +151,10 @@ domains:
       returned: when the domain runs
     # shared: live changes
     live_changes:
-      description: What was done to the running domain, in order; empty when it does not run.
+      description:
+        - What was done to the running domain, in order; empty when it does not run.
+        - In check mode, what a run would do if every (un)plug and update succeeded; a controller libvirt adds for a
+          new device, and the outcomes V(pending) and V(not ...), show only in a real run.
       type: list
       elements: dict
       contains:

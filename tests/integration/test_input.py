@@ -49,6 +49,7 @@ def test_running_domain_gets_the_devices_hot_plugged(scratch):
     domain = result['domains'][name]
     assert domain['reboot_required'] is False and result['reboot_required'] == []
     assert predicted['domains'][name]['reboot_required'] is False
+    assert predicted['domains'][name]['live_changes'] == domain['live_changes']  # check mode foretold the plugs
     assert sorted((c['action'], c['device']['type'], c['device']['bus']) for c in domain['live_changes']) == [
         ('attached', 'keyboard', 'virtio'), ('attached', 'tablet', 'virtio')]
     expected = [('keyboard', 'virtio'), ('tablet', 'virtio')]
