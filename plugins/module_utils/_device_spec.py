@@ -49,6 +49,8 @@ MODEL_ATTRIBUTE = ('disk', 'controller', 'rng', 'memballoon', 'input', 'watchdog
 SOURCE_ATTRIBUTE = {('disk', 'file'): 'file', ('disk', 'block'): 'dev', ('disk', 'dir'): 'dir',
                     ('filesystem', 'mount'): 'dir', ('serial', 'file'): 'path', ('console', 'file'): 'path',
                     ('serial', 'dev'): 'path', ('channel', 'unix'): 'path'}
+# Disk devices whose medium can be left out, changed and ejected (live as well).
+REMOVABLE = ('cdrom', 'floppy')
 # Children in the order libvirt writes them, per kind (others: the order of this list).
 CHILD_ORDER = ('driver', 'mac', 'source', 'backend', 'target', 'model', 'readonly', 'boot', 'alias', 'address')
 # spec key -> the hw_* value that fills it, per kind (and disk device)
@@ -205,8 +207,9 @@ def _set_source(element, source, kind_type):
         backend = _set_child(element, 'backend', {'model': 'random'})
         backend.text = source if isinstance(source, str) else source.get('path', '/dev/urandom')
         return
-    if isinstance(source, dict):
-        _set_child(element, 'source', source)
+    if isinstance(source, dict) or source == '':
+        # source: '' (or {}) gives an empty <source/>: on a cdrom or floppy, no medium (see merged)
+        _set_child(element, 'source', source or {})
         return
     attribute = SOURCE_ATTRIBUTE.get((element.tag, kind_type), 'path')
     _set_child(element, 'source', {attribute: source})
@@ -272,10 +275,49 @@ def identified(element):
 
 def merged(existing, wanted):
     """existing with every attribute, child element and text wanted gives: what the device becomes.
-    What wanted does not name (a target's bus, the address) stays."""
+    What wanted does not name (a target's bus, the address) stays; an empty <source/> takes the medium
+    out of a cdrom or floppy."""
     result = dx.clone(existing)
     _overlay(result, wanted)
+    if _asks_no_medium(wanted):
+        _take_medium_out(result)
     return result
+
+
+def _asks_no_medium(element):
+    """Whether a wanted disk has an empty <source/> (source: '' or {}): a drive without a medium."""
+    source = element.find('source') if element.tag == 'disk' else None
+    return source is not None and not source.attrib and len(source) == 0
+
+
+def _take_medium_out(disk):
+    # An empty drive is type='file' whatever held its medium: libvirt writes it so, and its schema
+    # wants a source in a network disk. The 'fat' format (a directory shown as a FAT image) goes with
+    # the directory: libvirt refuses it on a file drive.
+    disk.set('type', 'file')
+    for tag in ('source', 'backingStore'):
+        for child in disk.findall(tag):
+            disk.remove(child)
+    driver = disk.find('driver')
+    if driver is not None and driver.get('type') == 'fat':
+        del driver.attrib['type']
+
+
+def _new_drive_medium(device, option, spec):
+    """A new device with an empty source: a cdrom or floppy without a medium; refused on other devices."""
+    _refuse_empty_source(device, device, option, spec)
+    if _asks_no_medium(device):
+        _take_medium_out(device)
+
+
+def _refuse_empty_source(wanted, device, option, spec):
+    """An empty source is for a removable drive only: a disk without a source has nothing to run on.
+    device: the disk it applies to (the existing one, or the new one)."""
+    if _asks_no_medium(wanted) and device.get('device', 'disk') not in REMOVABLE:
+        raise InvalidOption('%s.source' % option, spec.get('source', spec.get('xml')),
+                            ['a path', 'a dict of <source> attributes', "'' (no medium) on a cdrom or floppy"],
+                            reason="the %s %s cannot be empty" % (device.get('device', 'disk'), dx.disk_target(device)
+                                                                  or _label(device)))
 
 
 def _overlay(element, wanted):
@@ -430,6 +472,7 @@ def plan(state, wanted, params):
         if existing is None:
             device = element_of(spec, option, new=True)
             _refuse_used_target(after, device, option)
+            _new_drive_medium(device, option, spec)
             origins = fill(after, device, spec)
             if not identified(device):
                 raise InvalidOption('%s.alias' % option, None, ['an alias', 'a target' if device.tag == 'disk'
@@ -441,6 +484,7 @@ def plan(state, wanted, params):
             if live is not None and running is None:
                 attach.append(device)
             continue
+        _refuse_empty_source(element, existing, option, spec)
         device = merged(existing, _keeping_flavour(element, existing))
         if dx.same_document(device, existing):
             continue
@@ -501,6 +545,7 @@ def snippet(spec, domain_xml=None, policy=None):
     """The device XML virt_device would use for spec on that domain (the device_xml filter)."""
     check(spec, 'spec')
     element = element_of(spec, 'spec', new=True)
+    _new_drive_medium(element, 'spec', spec)
     if domain_xml is not None:
         root = dx.parse(domain_xml)
         if find(root, element, 'spec') is None:

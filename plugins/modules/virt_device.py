@@ -17,7 +17,8 @@ description:
     kinds by type and model). Two devices holding one alias are refused.
   - A device that exists but differs from the spec gets the spec's attributes and elements (the others stay);
     a cdrom's or floppy's medium and an interface's settings are also updated live, other changes wait for a
-    cold boot (RV(domains.reboot_required)).
+    cold boot (RV(domains.reboot_required)). An empty C(source) (V('')) takes the medium out of a cdrom or
+    floppy, live as well.
   - What a new device's spec leaves out is filled from the domain, in this order - the domain's stashed
     C(hw_*) values (see M(virtuned.libvirt.virt_device_bus)), its guest OS's recommendations, then libvirt's
     defaults - and the result says where each filled value came from (RV(domains.filled)). A virtio device on
@@ -40,7 +41,8 @@ options:
         (disks), C(bus), C(model), C(source), C(target), C(mac), C(driver), C(boot_order), C(address), C(index)
         (controllers), C(readonly) (disks), C(action) (watchdogs)."
       - "C(source) is a path for file-backed disks, filesystems, file serials and an rng's backend, otherwise a
-        dict of the C(<source>) element's attributes (V({network: default}), V({bridge: br0})); C(target) is a
+        dict of the C(<source>) element's attributes (V({network: default}), V({bridge: br0})); V('') (or V({}))
+        on a cdrom or floppy is no medium, and is refused on other disks; C(target) is a
         disk's device name (V(vdb); left out, the next free name on its bus) or a dict of C(<target>)
         attributes; C(driver) and C(address) are dicts of attributes; C(boot_order) an integer."
       - Or C(xml), a device snippet (with an optional C(alias)).
@@ -111,6 +113,12 @@ EXAMPLES = r'''
     name: web01
     devices:
       - {kind: disk, device: cdrom, target: sda, source: /srv/iso/tools.iso}
+
+- name: Eject it
+  virtuned.libvirt.virt_device:
+    name: web01
+    devices:
+      - {kind: disk, device: cdrom, target: sda, source: ''}
 
 - name: Unplug the data disk by its alias
   virtuned.libvirt.virt_device:

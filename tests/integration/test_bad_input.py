@@ -60,6 +60,8 @@ CASES = [
     ('virt_device', {}, ['option devices', 'recommended=true']),
     ('virt_device', {'recommended': True, 'state': 'absent'}, ['option recommended', 'state=absent']),
     ('virt_device', {'recommended': True, 'os': 'ubuntujamy'}, ['option os', "'ubuntujamy'", 'ubuntujammy']),
+    ('virt_device', {'devices': [{'kind': 'disk', 'target': 'vda', 'source': ''}]},
+     ['option devices[0].source', "value ''", "'' (no medium) on a cdrom or floppy"]),
     ('virt_machine', {'os': 'win11'}, ['option os', 'win11', 'recommended=true']),
     ('virt_machine', {'recommended': True, 'os': 'win1l'}, ['option os', "'win1l'", 'win11']),
     # any module: names, connection

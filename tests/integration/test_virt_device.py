@@ -97,6 +97,27 @@ def test_a_cdrom_gets_its_new_medium_live(scratch):
     assert testbed.run_module('virt_device', args)['changed'] is False
 
 
+def test_a_cdrom_is_emptied_live_and_loaded_again(scratch):
+    iso = testbed.image(testbed.scratch_name('iso'))
+    name = scratch.create('q35', running=True, devices=CDROM.format(iso=iso))
+    empty = {'name': name, 'devices': [{'kind': 'disk', 'device': 'cdrom', 'target': 'sda', 'source': ''}]}
+    planned = testbed.run_module('virt_device', empty, check=True)
+    assert iso in scratch.live_xml(name) and iso in scratch.inactive_xml(name)  # check mode changed nothing
+    result = testbed.run_module('virt_device', empty)
+    assert planned['changed'] is result['changed'] is True
+    assert planned['domains'][name]['live_changes'] == result['domains'][name]['live_changes']
+    assert [c['action'] for c in result['domains'][name]['live_changes']] == ['updated']
+    assert result['domains'][name]['reboot_required'] is False
+    for xml in (scratch.live_xml(name), scratch.inactive_xml(name)):
+        cdrom = testbed.parse(xml).find("devices/disk[@device='cdrom']")
+        assert cdrom.find('target').get('dev') == 'sda' and cdrom.find('source[@file]') is None, xml
+    assert testbed.run_module('virt_device', empty)['changed'] is False
+    loaded = testbed.run_module('virt_device', {'name': name, 'devices': [
+        {'kind': 'disk', 'device': 'cdrom', 'target': 'sda', 'source': iso}]})
+    assert [c['action'] for c in loaded['domains'][name]['live_changes']] == ['updated']
+    assert iso in scratch.live_xml(name) and iso in scratch.inactive_xml(name)
+
+
 def test_a_new_disk_goes_on_the_stashed_bus_with_a_controller(scratch):
     name = scratch.create('q35')
     assert testbed.run_module('virt_device_bus', {'name': name, 'disk_bus': 'scsi'})['changed'] is True

@@ -133,3 +133,55 @@ def test_a_spec_that_changes_a_device_names_only_what_it_gives():
     assert element.get('type') is None  # an existing network NIC stays a network NIC
     changed = spec_.merged(dx.find_devices(domain(), 'interface')[0], element)
     assert changed.get('type') == 'user' and dx.device_model(changed) == 'e1000e'
+
+
+CDROM = "<disk type='file' device='cdrom'><source file='/x.iso'/><backingStore/><target dev='sda' bus='sata'/></disk>"
+
+
+@pytest.mark.parametrize('given', [{'source': ''}, {'source': {}}, {'xml': "<disk device='cdrom'><source/>"
+                                                                           "<target dev='sda'/></disk>"}])
+def test_an_empty_source_takes_the_medium_out_of_a_cdrom_and_keeps_the_drive(given):
+    cdrom = dx.parse(CDROM, root_tag=None)
+    spec = dict(given) if 'xml' in given else dict(given, kind='disk', device='cdrom', target='sda')
+    spec_.check(spec)
+    empty = spec_.merged(cdrom, spec_.element_of(spec))
+    assert empty.find('source') is None and empty.find('backingStore') is None
+    assert (empty.get('device'), dx.disk_target(empty), dx.disk_bus(empty)) == ('cdrom', 'sda', 'sata')
+    again = spec_.merged(empty, spec_.element_of(spec))
+    assert dx.same_document(again, empty)  # an empty drive stays as it is
+    filled = spec_.merged(empty, spec_.element_of({'kind': 'disk', 'target': 'sda', 'source': '/y.iso'}))
+    assert filled.find('source').get('file') == '/y.iso'
+
+
+def test_an_emptied_network_or_block_drive_is_an_empty_file_drive_as_libvirt_keeps_it():
+    for held in ("<disk type='network' device='cdrom'><source protocol='http' name='/x.iso'><host name='h'/>"
+                 "</source><target dev='hdc' bus='ide'/></disk>",
+                 "<disk type='block' device='floppy'><source dev='/dev/fd0'/><target dev='fda' bus='fdc'/></disk>",
+                 "<disk type='dir' device='floppy'><driver name='qemu' type='fat'/><source dir='/srv/f'/>"
+                 "<target dev='fda' bus='fdc'/></disk>"):
+        drive = dx.parse(held, root_tag=None)
+        empty = spec_.merged(drive, spec_.element_of({'kind': 'disk', 'target': dx.disk_target(drive), 'source': ''}))
+        assert empty.get('type') == 'file' and empty.find('source') is None
+        assert empty.find('driver') is None or empty.find('driver').get('type') is None  # 'fat' needs a directory
+
+
+def test_a_new_empty_drive_has_no_source_and_only_a_removable_one_may_be_empty():
+    xml = spec_.snippet({'kind': 'disk', 'device': 'floppy', 'target': 'fda', 'source': ''})
+    floppy = dx.parse(xml, root_tag='disk')
+    assert floppy.find('source') is None and (floppy.get('device'), dx.disk_target(floppy)) == ('floppy', 'fda')
+    refused = [{'kind': 'disk', 'alias': 'data', 'source': ''}, {'kind': 'disk', 'device': 'lun', 'target': 'sdb', 'source': {}}]
+    for spec in refused:
+        with pytest.raises(InvalidOption) as raised:
+            spec_.snippet(spec)
+        assert raised.value.option == 'spec.source' and "'' (no medium) on a cdrom or floppy" in raised.value.msg
+
+
+def test_an_empty_source_on_an_existing_disk_is_refused_naming_it():
+    root = domain()
+    state = type('State', (), {'before': root, 'running': False, 'live': None})()
+    params = {'devices': [{'kind': 'disk', 'target': 'vda', 'source': ''}], 'state': 'present'}
+    wanted = spec_.check_all(dict(params, unplug_timeout=10))
+    with pytest.raises(InvalidOption) as raised:
+        spec_.plan(state, wanted, params)
+    assert raised.value.option == 'devices[0].source' and raised.value.value == ''
+    assert 'the disk vda cannot be empty' in raised.value.msg
