@@ -313,11 +313,12 @@ def _new_drive_medium(device, option, spec):
 def _refuse_empty_source(wanted, device, option, spec):
     """An empty source is for a removable drive only: a disk without a source has nothing to run on.
     device: the disk it applies to (the existing one, or the new one)."""
-    if _asks_no_medium(wanted) and device.get('device', 'disk') not in REMOVABLE:
+    kind = device.get('device', 'disk')
+    if _asks_no_medium(wanted) and kind not in REMOVABLE:
+        named = dx.disk_target(device) or dx.device_alias(device)
         raise InvalidOption('%s.source' % option, spec.get('source', spec.get('xml')),
                             ['a path', 'a dict of <source> attributes', "'' (no medium) on a cdrom or floppy"],
-                            reason="the %s %s cannot be empty" % (device.get('device', 'disk'), dx.disk_target(device)
-                                                                  or _label(device)))
+                            reason=('the %s %s' % (kind, named) if named else 'a %s' % kind) + ' cannot be empty')
 
 
 def _overlay(element, wanted):

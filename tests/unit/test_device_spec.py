@@ -169,11 +169,14 @@ def test_a_new_empty_drive_has_no_source_and_only_a_removable_one_may_be_empty()
     xml = spec_.snippet({'kind': 'disk', 'device': 'floppy', 'target': 'fda', 'source': ''})
     floppy = dx.parse(xml, root_tag='disk')
     assert floppy.find('source') is None and (floppy.get('device'), dx.disk_target(floppy)) == ('floppy', 'fda')
-    refused = [{'kind': 'disk', 'alias': 'data', 'source': ''}, {'kind': 'disk', 'device': 'lun', 'target': 'sdb', 'source': {}}]
-    for spec in refused:
+    refused = {'the disk ua-data cannot be empty': {'kind': 'disk', 'alias': 'data', 'source': ''},
+               'the lun sdb cannot be empty': {'kind': 'disk', 'device': 'lun', 'target': 'sdb', 'source': {}},
+               'a disk cannot be empty': {'kind': 'disk', 'source': ''}}
+    for reason, spec in refused.items():
         with pytest.raises(InvalidOption) as raised:
             spec_.snippet(spec)
         assert raised.value.option == 'spec.source' and "'' (no medium) on a cdrom or floppy" in raised.value.msg
+        assert reason in raised.value.msg
 
 
 def test_an_empty_source_on_an_existing_disk_is_refused_naming_it():
