@@ -98,6 +98,20 @@ def test_the_report_goes_to_the_current_directory_by_default(tmp_path):
     assert (tmp_path / 'audit.html').exists()
 
 
+def test_a_hypervisor_without_domains_counts_as_audited(tmp_path):
+    # libvirt's test driver, from a node file without domains: a hypervisor that has none (yet)
+    node = tmp_path / 'node.xml'
+    node.write_text('<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>1</cores><threads>1</threads>'
+                    '<active>1</active><mhz>1000</mhz></cpu><memory>1048576</memory></node>')
+    output = testbed.run_playbook_file('playbooks/audit.yml', {'audit_dir': str(tmp_path / 'report'),
+                                                               'audit_uri': 'test://%s' % node})
+    assert testbed.failures(output) == []
+    report = json.loads((tmp_path / 'report' / 'audit.json').read_text())
+    assert report['domains'] == [] and report['failed_hosts'] == {}
+    assert report['totals']['hosts'] == 1 and report['totals']['domains'] == 0
+    assert '0 domains on 1 hypervisor.' in (tmp_path / 'report' / 'audit.html').read_text()
+
+
 def test_the_readme_audit_command_works_as_written(tmp_path):
     with open(os.path.join(testbed.REPO, 'README.md')) as handle:
         readme = handle.read()
