@@ -86,7 +86,7 @@ def device_edits():
     ]
     edits = [{'devices': [spec]} for spec in added]
     edits.append({'devices': [{'kind': 'disk', 'target': 'vda', 'boot_order': 1}]})
-    # The medium out of the drive at a target cdroms and floppies often have (refused where a disk is there)
+    # Empty the drive at a target where cdroms and floppies often sit (refused where a disk or nothing is)
     edits += [{'devices': [{'kind': 'disk', 'target': target, 'source': ''}]} for target in ('hdc', 'sda', 'fda')]
     edits.append({'devices': [{'kind': 'disk', 'target': 'sda'}, {'kind': 'input', 'type': 'tablet', 'bus': 'usb'}],
                   'state': 'absent'})
