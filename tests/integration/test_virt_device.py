@@ -97,10 +97,15 @@ def test_a_cdrom_gets_its_new_medium_live(scratch):
     assert testbed.run_module('virt_device', args)['changed'] is False
 
 
-def test_a_cdrom_is_emptied_live_and_loaded_again(scratch):
-    iso = testbed.image(testbed.scratch_name('iso'))
-    name = scratch.create('q35', running=True, devices=CDROM.format(iso=iso))
-    empty = {'name': name, 'devices': [{'kind': 'disk', 'device': 'cdrom', 'target': 'sda', 'source': ''}]}
+FLOPPY = "<disk type='file' device='floppy'><source file='{iso}'/><target dev='fda' bus='fdc'/></disk>"
+
+
+@pytest.mark.parametrize('machine, drive, device, target', [('q35', CDROM, 'cdrom', 'sda'),
+                                                            ('i440fx', FLOPPY, 'floppy', 'fda')])
+def test_a_drive_is_emptied_live_and_loaded_again(scratch, machine, drive, device, target):
+    iso = testbed.image(testbed.scratch_name('medium'))
+    name = scratch.create(machine, running=True, devices=drive.format(iso=iso))
+    empty = {'name': name, 'devices': [{'kind': 'disk', 'device': device, 'target': target, 'source': ''}]}
     planned = testbed.run_module('virt_device', empty, check=True)
     assert iso in scratch.live_xml(name) and iso in scratch.inactive_xml(name)  # check mode changed nothing
     result = testbed.run_module('virt_device', empty)
@@ -109,11 +114,11 @@ def test_a_cdrom_is_emptied_live_and_loaded_again(scratch):
     assert [c['action'] for c in result['domains'][name]['live_changes']] == ['updated']
     assert result['domains'][name]['reboot_required'] is False
     for xml in (scratch.live_xml(name), scratch.inactive_xml(name)):
-        cdrom = testbed.parse(xml).find("devices/disk[@device='cdrom']")
-        assert cdrom.find('target').get('dev') == 'sda' and cdrom.find('source[@file]') is None, xml
+        drive_element = testbed.parse(xml).find("devices/disk[@device='%s']" % device)
+        assert drive_element.find('target').get('dev') == target and drive_element.find('source[@file]') is None, xml
     assert testbed.run_module('virt_device', empty)['changed'] is False
     loaded = testbed.run_module('virt_device', {'name': name, 'devices': [
-        {'kind': 'disk', 'device': 'cdrom', 'target': 'sda', 'source': iso}]})
+        {'kind': 'disk', 'device': device, 'target': target, 'source': iso}]})
     assert [c['action'] for c in loaded['domains'][name]['live_changes']] == ['updated']
     assert iso in scratch.live_xml(name) and iso in scratch.inactive_xml(name)
 
