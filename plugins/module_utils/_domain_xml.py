@@ -435,6 +435,14 @@ def abstract(element):
     return form
 
 
+def device_label(element):
+    """A device named in a message: its kind and alias (or target, MAC, type and bus)."""
+    form = abstract(element)
+    name = form['alias'] or form['target'] or form['mac']
+    names = [name] if name else [n for n in (form['type'], form['bus'], form['model']) if n]
+    return ' '.join([element.tag] + names)
+
+
 def selected(element, kinds):
     """kinds: None (every device), a tuple of element names, or a predicate on the element."""
     if kinds is None:

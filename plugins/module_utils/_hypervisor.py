@@ -122,12 +122,8 @@ def _run_events():
 
 
 def _device_label(device_xml):
-    """A device named in a message: its kind and alias (or target, MAC, type and bus)."""
-    element = dx.parse(device_xml, root_tag=None)
-    form = dx.abstract(element)
-    name = form['alias'] or form['target'] or form['mac']
-    names = [name] if name else [n for n in (form['type'], form['bus'], form['model']) if n]
-    return ' '.join([element.tag] + names)
+    """A device (its XML text) named in a message, see dx.device_label."""
+    return dx.device_label(dx.parse(device_xml, root_tag=None))
 
 
 def _quiet(_context, _error):
@@ -153,6 +149,7 @@ class Hypervisor:
         self._schema = None
         self._answers = {}  # anonymized definition -> libvirt's refusal or None, for this run
         self._driver_answers = {}  # what the QEMU driver was asked (dx.for_qemu_argv) -> its refusal or None
+        self._command_lines = {}  # anonymized definition -> the QEMU driver's command line, or None
         libvirt.registerErrorHandler(_quiet, None)
         if not read_only:
             _event_loop()  # a read-only connection never unplugs, so it waits for no event
@@ -246,6 +243,18 @@ class Hypervisor:
         except libvirt.libvirtError as exc:
             return _reason(exc)
         return None
+
+    def qemu_argv(self, root):
+        """The QEMU command line libvirt's QEMU driver builds for the definition root (an element), or
+        None when it builds none (another driver, or a refusal). Asked once for definitions that differ
+        only in what dx.anonymized replaces."""
+        question = dx.for_qemu_argv(dx.anonymized(root, {}))
+        if question not in self._command_lines:
+            try:
+                self._command_lines[question] = self.conn.domainXMLToNative('qemu-argv', question, 0)
+            except libvirt.libvirtError:
+                self._command_lines[question] = None
+        return self._command_lines[question]
 
     def preflight(self, name, definition, current, requested):
         """Refuse (RefusedByLibvirt, naming the requested options) a definition (an element) libvirt

@@ -16,7 +16,7 @@ import fnmatch
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _hypervisor
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _hotplug, _hypervisor
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import (
     InvalidOption, NoSuchDomain, VirtunedError)
 
@@ -140,13 +140,28 @@ class Change:
         self.attach = list(attach) if state.running else []
         self.detach = list(detach) if state.running else []
         self.update = list(update) if state.running else []
+        self._refused_attach = None
+
+    def refused_attach(self):
+        """Why the running domain would refuse each device to hot-plug (None: it takes it), asked once."""
+        if self._refused_attach is None:
+            self._refused_attach = _hotplug.attach_refusals(self.state.hypervisor, self.state.live, self.attach)
+        return self._refused_attach
 
     def predicted_live_changes(self):
-        """live_changes as check mode predicts them: every (un)plug and update done, in the order a run
-        does them (a real run may find the guest holding a device, or the domain refusing one)."""
-        return [{'action': action, 'device': dx.abstract(device)}
-                for action, devices in (('detached', self.detach), ('updated', self.update), ('attached', self.attach))
-                for device in devices]
+        """live_changes as check mode predicts them, in the order a run does them: every unplug and update
+        done, and each hot-plug done unless libvirt would refuse it (see _hotplug). A real run may still
+        find the guest holding a device."""
+        changes = [{'action': action, 'device': dx.abstract(device)}
+                   for action, devices in (('detached', self.detach), ('updated', self.update))
+                   for device in devices]
+        for device, refusal in zip(self.attach, self.refused_attach()):
+            entry = {'action': 'attached', 'device': dx.abstract(device)}
+            if refusal:
+                entry.update(action='not attached', error="domain '%s': hot-plugging %s would fail: %s"
+                             % (self.state.name, dx.device_label(device), refusal))
+            changes.append(entry)
+        return changes
 
     def predicted_live(self):
         live = dx.clone(self.state.live)
@@ -160,8 +175,9 @@ class Change:
                 if element.tag == device.tag and dx.device_alias(element) == dx.device_alias(device):
                     element.getparent().replace(element, dx.clone(device))
                     break
-        for device in self.attach:
-            dx.append_device(live, dx.clone(device))
+        for device, refusal in zip(self.attach, self.refused_attach()):
+            if not refusal:
+                dx.append_device(live, dx.clone(device))
         return live
 
 
@@ -422,6 +438,9 @@ def _settled(module, change, scope, diffs):
         after = change.after
         live = change.predicted_live() if state.running else None
         live_changes = change.predicted_live_changes()
+        for entry in live_changes:
+            if entry.get('error'):
+                module.warn('%s; the persistent definition has the change, a cold boot applies it' % entry['error'])
         if module._diff:
             diffs.append(diff_entry(state.name, state.before_xml, change.after_xml))
     return _result(change.report, change.changed, state.running, after, live, scope, live_changes)

@@ -223,8 +223,10 @@ domains:
     live_changes:
       description:
         - What was done to the running domain, in order; empty when it does not run.
-        - In check mode, what a run would do if every (un)plug and update succeeded; a controller libvirt adds for a
-          new device, and the outcomes V(pending) and V(not ...), show only in a real run.
+        - In check mode, what a run would do. A hot-plug libvirt would refuse (a kind or bus it never plugs live, no
+          free hot-pluggable slot in the running domain) is predicted V(not attached); every other (un)plug and update
+          is predicted done. A controller libvirt adds for a new device, V(pending), V(not detached), V(not updated)
+          and refusals for other reasons (a missing file, the guest) show only in a real run.
       type: list
       elements: dict
       contains:

@@ -130,16 +130,29 @@ def test_a_failing_usb_item_is_named_by_its_own_message(scratch):
     assert scratch.inactive_xml(name) == before
 
 
-def test_a_hot_plug_the_live_domain_refuses_is_reported_as_waiting_for_a_cold_boot(scratch):
-    # No free PCI slot: the plan expects the virtio keyboard to hot-plug, the live domain refuses it.
+def test_a_hot_plug_the_plan_sees_refused_gets_a_cold_boot(scratch):
+    # One free root port: check mode already says the second virtio device cannot be hot-plugged, so the
+    # role cold-boots the domain and the keyboard runs.
     name = scratch.create('q35', running=True)
     domain_id = scratch.dom(name).ID()
-    failed, results = testbed.run_role(dict(FAST, device_update_domains=[name],
+    failed, results = testbed.run_role(dict(FAST, device_update_force_off=True, device_update_domains=[name],
                                             device_update_inputs={'pointer_model': 'tablet', 'input_bus': 'virtio'}))
+    assert failed == [] and results == {name: 'updated with a cold boot'}
+    assert scratch.dom(name).isActive() and scratch.dom(name).ID() != domain_id
+    assert ('keyboard', 'virtio') in testbed.explicit_inputs(scratch.live_xml(name))
+
+
+def test_an_unplug_the_guest_does_not_finish_is_reported_as_waiting_for_a_cold_boot(scratch):
+    # The plan expects the virtio tablet to leave; a guest without an OS never releases a PCI device, so the
+    # run finds it still there: updated without a power cycle, the change waits for a cold boot.
+    name = scratch.create('q35', running=True, devices="<input type='tablet' bus='virtio'/>" + testbed.SPARE_ROOT_PORTS)
+    domain_id = scratch.dom(name).ID()
+    failed, results = testbed.run_role(dict(FAST, device_update_domains=[name], device_update_inputs={
+        'pointer_model': 'usbtablet', 'exclusive': True, 'unplug_timeout': 1}))
     assert failed == [] and results == {name: 'updated, waiting for a cold boot'}
     assert scratch.dom(name).ID() == domain_id  # the role did not power-cycle it
-    assert ('keyboard', 'virtio') in testbed.explicit_inputs(scratch.inactive_xml(name))
-    assert ('keyboard', 'virtio') not in testbed.explicit_inputs(scratch.live_xml(name))
+    assert testbed.explicit_inputs(scratch.inactive_xml(name)) == [('tablet', 'usb')]
+    assert ('tablet', 'virtio') in testbed.explicit_inputs(scratch.live_xml(name))
 
 
 def test_a_value_qemu_refuses_only_at_start_is_rolled_back(scratch):

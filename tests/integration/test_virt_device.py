@@ -30,15 +30,12 @@ def by_alias(devices):
 
 
 def running_with_acpi(scratch, machine):
-    """A running domain with ACPI, as virt-install makes them: i440fx hot-plugs PCI devices through it."""
-    name = testbed.scratch_name(machine)
-    devices = "<controller type='virtio-serial' index='0'/>"  # libvirt cannot hot-plug this one
+    """A running domain with ACPI, a virtio-serial controller (libvirt cannot hot-plug one) and, on q35, root
+    ports to spare."""
+    devices = "<controller type='virtio-serial' index='0'/>"
     if machine == 'q35':
         devices += testbed.SPARE_ROOT_PORTS + "<controller type='pci' model='pcie-root-port'/>" * 4
-    xml = testbed.domain_xml(name, machine=machine, devices=devices)
-    scratch.define(xml.replace('</os>', '</os><features><acpi/><apic/></features>'))
-    scratch.start(name)
-    return name
+    return testbed.running_with_acpi(scratch, machine, devices)
 
 
 @pytest.mark.parametrize('machine', ['q35', 'i440fx'])
@@ -66,6 +63,11 @@ def test_devices_added_by_alias_run_in_the_guest_and_leave_by_alias(scratch, mac
     not_attached = [c['device']['alias'] for c in result['live_changes'] if c['action'] == 'not attached']
     assert result['reboot_required'] is bool(not_attached)
     assert set(not_attached) == {'ua-' + s['alias'] for s in wanted} - set(live)
+    # Check mode said so beforehand: the serial port (ISA) and, on q35, the watchdog were refused there too.
+    predicted = planned['domains'][name]
+    assert [(c['action'], c['device']['alias']) for c in predicted['live_changes']] == \
+        [(c['action'], c['device']['alias']) for c in result['live_changes']]
+    assert predicted['reboot_required'] is result['reboot_required'] is True
 
     again = testbed.run_module('virt_device', args)
     assert again['changed'] is False, again

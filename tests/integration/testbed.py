@@ -196,6 +196,15 @@ class Scratch:
         self.conn.close()
 
 
+def running_with_acpi(scratch, machine, devices=''):
+    """A running domain with ACPI, as virt-install makes them: i440fx hot-plugs PCI devices through it."""
+    name = scratch_name(machine)
+    xml = domain_xml(name, machine=machine, devices=devices)
+    scratch.define(xml.replace('</os>', '</os><features><acpi/><apic/></features>'))
+    scratch.start(name)
+    return name
+
+
 def load_yaml(name):
     with open(os.path.join(REPO, 'tests', 'data', name)) as handle:
         return yaml.safe_load(handle)
