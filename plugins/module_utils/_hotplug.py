@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _device_tables
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 
 # Element names libvirt 9.0's QEMU driver never attaches live: "live attach of device '%s' is
@@ -87,7 +88,6 @@ def attach_refusals(hypervisor, live, devices):
 
 # A device libvirt puts on the PCI root bus of a PC (i440fx) machine.
 _ON_PCI_ROOT = '"bus":"pci.0"'
-X86 = ('x86_64', 'i686')
 
 
 def _no_room(hypervisor, live, devices):
@@ -102,7 +102,7 @@ def _no_room(hypervisor, live, devices):
     needed = {first or second for first, second in _PCI_CONTROLLER_ID.findall(argv)}
     if needed - running:
         return 'no free hot-pluggable PCI slot for it in the running domain (libvirt would have to add a PCI controller)'
-    if dx.os_type(live)['arch'] in X86 and not dx.is_machine_q35(live) and live.find('features/acpi') is None:
+    if dx.os_type(live)['arch'] in _device_tables.X86_ARCHES and not dx.is_machine_q35(live) and live.find('features/acpi') is None:
         before = hypervisor.qemu_argv(current)
         if before is not None and argv.count(_ON_PCI_ROOT) > before.count(_ON_PCI_ROOT):
             # QEMU: "Bus 'pci.0' does not support hotplugging": PIIX plugs PCI devices through ACPI.

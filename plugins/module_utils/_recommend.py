@@ -22,7 +22,6 @@ BUS_OPTIONS = {key: option for key, (module, option) in _device_tables.APPLIED_B
 # recommended keys virt_device applies (devices); virt_machine applies the platform ones (_machine.with_recommended)
 DEVICE_KEYS = ('usb_model', 'rng', 'memballoon', 'guest_agent')
 
-X86 = ('x86_64', 'i686')
 # virt-install's NIC preference on i440fx among the NICs the OS lists (virtinst/devices/interface.py)
 I440FX_NICS = ('e1000', 'rtl8139', 'ne2k_pci', 'pcnet')
 SPICE_AGENT = 'com.redhat.spice.0'
@@ -34,7 +33,7 @@ class Guest:
     def __init__(self, root, capabilities=None):
         os_type = dx.os_type(root)
         self.arch = os_type['arch'] or 'x86_64'
-        self.x86 = self.arch in X86
+        self.x86 = self.arch in _device_tables.X86_ARCHES
         self.q35 = dx.is_machine_q35(root)
         self.machine = 'q35' if self.q35 else ('i440fx' if self.x86 else os_type['machine'])
         self.graphics = [g.get('type') for g in dx.find_devices(root, 'graphics')]

@@ -9,6 +9,7 @@ plan only edits the persistent definition.
 
 from __future__ import annotations
 
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _device_tables
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption
 
@@ -35,14 +36,13 @@ CHOICES = tuple(model for model in MODELS if model not in COMPANIONS) + SETS
 # refused ("No master USB controller specified").
 XEN_ONLY = ('qusb1', 'qusb2')
 NOT_IN_QEMU_X86 = ('vt82c686b-uhci',)
-X86_ARCHES = ('x86_64', 'i686')
 
 
 def allowed_models(arch, virt_type):
     models = list(CHOICES)
     if virt_type != 'xen':
         models = [m for m in models if m not in XEN_ONLY]
-    if virt_type in ('qemu', 'kvm') and arch in X86_ARCHES:
+    if virt_type in ('qemu', 'kvm') and arch in _device_tables.X86_ARCHES:
         models = [m for m in models if m not in NOT_IN_QEMU_X86]
     return models
 
