@@ -78,8 +78,9 @@ def attach_refusals(hypervisor, live, devices):
     """For each device to hot-plug into the running domain live (an element), in order: why the
     hot-plug would fail, or None. A device that fits takes its room from the ones after it."""
     refusals, fitted = [], []
+    current = _as_definition(live) if devices else None
     for device in devices:
-        reason = never_live(device) or _no_room(hypervisor, live, fitted + [device])
+        reason = never_live(device) or _no_room(hypervisor, current, fitted + [device])
         refusals.append(reason)
         if reason is None:
             fitted.append(device)
@@ -90,19 +91,21 @@ def attach_refusals(hypervisor, live, devices):
 _ON_PCI_ROOT = '"bus":"pci.0"'
 
 
-def _no_room(hypervisor, live, devices):
-    current = _as_definition(live)
+def _no_room(hypervisor, current, devices):
+    """Why the running domain (current: its live XML as _as_definition gives it) has no room for the last
+    of devices once the others are in, or None."""
     trial = dx.clone(current)
     for device in devices:
         dx.append_device(trial, dx.clone(device))
     argv = hypervisor.qemu_argv(trial)
     if argv is None:
         return None  # the driver could not build the command line: no judgement, the run tries
-    running = {c.get('index') for c in dx.find_devices(live, 'controller', type='pci')}
+    running = {c.get('index') for c in dx.find_devices(current, 'controller', type='pci')}
     needed = {first or second for first, second in _PCI_CONTROLLER_ID.findall(argv)}
     if needed - running:
         return 'no free hot-pluggable PCI slot for it in the running domain (libvirt would have to add a PCI controller)'
-    if dx.os_type(live)['arch'] in _device_tables.X86_ARCHES and not dx.is_machine_q35(live) and live.find('features/acpi') is None:
+    if (dx.os_type(current)['arch'] in _device_tables.X86_ARCHES and not dx.is_machine_q35(current)
+            and current.find('features/acpi') is None):
         before = hypervisor.qemu_argv(current)
         if before is not None and argv.count(_ON_PCI_ROOT) > before.count(_ON_PCI_ROOT):
             # QEMU: "Bus 'pci.0' does not support hotplugging": PIIX plugs PCI devices through ACPI.
