@@ -148,8 +148,7 @@ class Hypervisor:
         self._schema_path = schema_path
         self._schema = None
         self._answers = {}  # anonymized definition -> libvirt's refusal or None, for this run
-        self._driver_answers = {}  # what the QEMU driver was asked (dx.for_qemu_argv) -> its refusal or None
-        self._command_lines = {}  # anonymized definition -> the QEMU driver's command line, or None
+        self._driver_answers = {}  # what the QEMU driver was asked (dx.for_qemu_argv) -> (command line, refusal)
         libvirt.registerErrorHandler(_quiet, None)
         if not read_only:
             _event_loop()  # a read-only connection never unplugs, so it waits for no event
@@ -231,30 +230,23 @@ class Hypervisor:
                 return "libvirt's domain schema: %s" % refused
         if self.conn.getType() != 'QEMU':
             return None  # the pre-flight below belongs to the QEMU driver
-        asked = dx.for_qemu_argv(anonymous)
-        if asked not in self._driver_answers:
-            self._driver_answers[asked] = self._driver_refusal(asked)
-        refused = self._driver_answers[asked]
+        refused = self._driver_answer(dx.for_qemu_argv(anonymous))[1]
         return "libvirt's QEMU driver: %s" % refused if refused else None
 
-    def _driver_refusal(self, xml_text):
-        try:
-            self.conn.domainXMLToNative('qemu-argv', xml_text, 0)
-        except libvirt.libvirtError as exc:
-            return _reason(exc)
-        return None
+    def _driver_answer(self, xml_text):
+        """(the QEMU command line, None) or (None, the refusal) for a definition's text, asked once a run."""
+        if xml_text not in self._driver_answers:
+            try:
+                self._driver_answers[xml_text] = (self.conn.domainXMLToNative('qemu-argv', xml_text, 0), None)
+            except libvirt.libvirtError as exc:
+                self._driver_answers[xml_text] = (None, _reason(exc))
+        return self._driver_answers[xml_text]
 
     def qemu_argv(self, root):
         """The QEMU command line libvirt's QEMU driver builds for the definition root (an element), or
-        None when it builds none (another driver, or a refusal). Asked once for definitions that differ
-        only in what dx.anonymized replaces."""
-        question = dx.for_qemu_argv(dx.anonymized(root, {}))
-        if question not in self._command_lines:
-            try:
-                self._command_lines[question] = self.conn.domainXMLToNative('qemu-argv', question, 0)
-            except libvirt.libvirtError:
-                self._command_lines[question] = None
-        return self._command_lines[question]
+        None when it builds none (another driver, or a refusal). Asked once for definitions that differ only in what
+        dx.anonymized replaces."""
+        return self._driver_answer(dx.for_qemu_argv(dx.anonymized(root, {})))[0]
 
     def preflight(self, name, definition, current, requested):
         """Refuse (RefusedByLibvirt, naming the requested options) a definition (an element) libvirt
