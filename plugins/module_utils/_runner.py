@@ -277,6 +277,10 @@ def _batch_error(exc, defined):
     return error
 
 
+# Said after a live change the running domain refused, in a run and in check mode's prediction.
+WAITS_FOR_A_COLD_BOOT = '; the persistent definition has the change, a cold boot applies it'
+
+
 def _plug_live(item, warn, unplug_timeout):
     """Unplug, update and plug on the running domain; returns what was done.
 
@@ -296,7 +300,7 @@ def _plug_live(item, warn, unplug_timeout):
                      % (item.name, device['kind'], device.get('alias'), unplug_timeout))
         except VirtunedError as exc:
             entry.update(action='not detached', error=exc.msg)
-            warn('%s; the persistent definition has the change, a cold boot applies it' % exc.msg)
+            warn(exc.msg + WAITS_FOR_A_COLD_BOOT)
         actions.append(entry)
     for action, operation, changes in (('updated', item.domain.update_live, item.update),
                                        ('attached', item.domain.attach_live, item.attach)):
@@ -306,7 +310,7 @@ def _plug_live(item, warn, unplug_timeout):
                 operation(device_xml)
             except VirtunedError as exc:
                 entry.update(action='not ' + action, error=exc.msg)
-                warn('%s; the persistent definition has the change, a cold boot applies it' % exc.msg)
+                warn(exc.msg + WAITS_FOR_A_COLD_BOOT)
             actions.append(entry)
     return actions
 
@@ -440,7 +444,7 @@ def _settled(module, change, scope, diffs):
         live_changes = change.predicted_live_changes()
         for entry in live_changes:
             if entry.get('error'):
-                module.warn('%s; the persistent definition has the change, a cold boot applies it' % entry['error'])
+                module.warn(entry['error'] + WAITS_FOR_A_COLD_BOOT)
         if module._diff:
             diffs.append(diff_entry(state.name, state.before_xml, change.after_xml))
     return _result(change.report, change.changed, state.running, after, live, scope, live_changes)
