@@ -1,19 +1,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: virtuned.libvirt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Which hot-plugs a running domain refuses: check mode's prediction of a run's 'not attached'.
+"""Which hot-(un)plugs a running domain refuses: check mode's prediction of a run's 'not attached'
+and 'not detached'.
 
-libvirt has no dry run for virDomainAttachDeviceFlags, so two questions are answered here:
-- whether libvirt's QEMU driver (or QEMU under it) plugs that kind of device live at all: the
-  table below, each entry the refusal libvirt 9.0 gives (qemuDomainAttachDeviceLive and the
-  functions it calls); tests/integration/test_hot_plug_prediction.py attaches every entry to a
-  running domain and expects that refusal;
-- whether the running domain has room for it: libvirt's own PCI address allocator answers,
-  through virConnectDomainXMLToNative on the live definition with the new devices added. It
-  places them as a hot-plug would (free slots on hot-pluggable buses that suit the device) and
-  adds a PCI controller (root port, bridge) only when none is free; a hot-plug never adds one.
-  On a PC (i440fx) machine without ACPI, a device placed on the PCI root bus is refused too:
-  QEMU's PIIX plugs PCI devices through ACPI.
+libvirt has no dry run for virDomainAttachDeviceFlags or virDomainDetachDeviceAlias, so these
+questions are answered here:
+- whether libvirt's QEMU driver (or QEMU under it) plugs and unplugs that kind of device live at
+  all: the table below, each entry the refusals libvirt 9.0 gives (qemuDomainAttachDeviceLive,
+  qemuDomainDetachDeviceLive and the functions they call); tests/integration/
+  test_hot_plug_prediction.py attaches and detaches every entry on a running domain and expects them;
+- whether the running domain has room for a new device: libvirt's own PCI address allocator
+  answers, through virConnectDomainXMLToNative on the live definition with the new devices added.
+  It places them as a hot-plug would (free slots on hot-pluggable buses that suit the device) and
+  adds a PCI controller (root port, bridge) only when none is free; a hot-plug never adds one;
+- whether a device to unplug is held where it sits: its PCI address in the live XML says (the PCI
+  Express root bus, a controller with hot-plug turned off, a slot shared by several functions), and
+  a SCSI controller is held by the devices still on it.
+On a PC (i440fx) machine without ACPI, nothing is (un)plugged on the PCI root bus either: QEMU's
+PIIX plugs PCI devices through ACPI.
 """
 
 from __future__ import annotations
@@ -23,45 +28,49 @@ import re
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _device_tables
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 
-# Element names libvirt 9.0's QEMU driver never attaches live: "live attach of device '%s' is
-# not supported" (qemuDomainAttachDeviceLive's default case).
+# Element names libvirt 9.0's QEMU driver never attaches or detaches live: "live attach (detach) of
+# device '%s' is not supported" (the default cases of qemuDomainAttachDeviceLive and
+# qemuDomainDetachDeviceLive).
 NEVER_LIVE = ('video', 'sound', 'memballoon', 'panic', 'graphics', 'hub', 'iommu', 'tpm')
-# Disk buses whose devices QEMU cannot hot-plug ("Bus 'ide.N' does not support hotplugging" for
-# SATA and IDE), and the floppy ("floppy device hotplug isn't supported").
+# Disk buses whose devices can be hot-(un)plugged: QEMU refuses a plug on SATA and IDE ("Bus 'ide.N'
+# does not support hotplugging"), libvirt an unplug ("This type of disk cannot be hot unplugged",
+# "disk device type 'cdrom' cannot be detached"); the floppy neither ("floppy device hotplug isn't
+# supported", "disk device type 'floppy' cannot be detached").
 LIVE_DISK_BUSES = ('virtio', 'scsi', 'usb')
-# Input buses libvirt hot-plugs ("input device on bus '%s' cannot be hot plugged").
+# Input buses libvirt hot-(un)plugs ("input device on bus '%s' cannot be hot plugged" / "detached").
 LIVE_INPUT_BUSES = ('usb', 'virtio')
-# Controller types libvirt hot-plugs ("'%s' controller cannot be hot plugged.").
+# Controller types libvirt hot-(un)plugs ("'%s' controller cannot be hot plugged." / "unplugged.").
 LIVE_CONTROLLER_TYPES = ('scsi',)
-# Watchdog models libvirt hot-plugs ("hotplug of watchdog of model %s is not supported").
+# Watchdog models libvirt hot-(un)plugs ("hot(un)plug of watchdog of model %s is not supported").
 LIVE_WATCHDOG_MODELS = ('i6300esb',)
-# Serial port targets on the ISA bus, which QEMU cannot hot-plug ("Bus 'isa.0' does not support
+# Serial port targets on the ISA bus, which QEMU cannot hot-(un)plug ("Bus 'isa.0' does not support
 # hotplugging"); a serial port without a target type is one of them on x86.
 ISA_SERIAL_TARGETS = (None, 'isa-serial')
 
 
 def never_live(element):
-    """Why libvirt's QEMU driver would refuse to hot-plug this device whatever the domain, or None."""
+    """Why libvirt's QEMU driver would refuse to hot-plug or hot-unplug this device whatever the
+    domain, or None."""
     kind = element.tag
     if kind in NEVER_LIVE:
-        return 'libvirt cannot hot-plug a %s device' % kind
+        return 'libvirt does not hot-(un)plug a %s device' % kind
     if kind == 'disk':
         if element.get('device') == 'floppy':
-            return 'libvirt cannot hot-plug a floppy drive'
+            return 'libvirt does not hot-(un)plug a floppy drive'
         if (dx.disk_bus(element) or 'virtio') not in LIVE_DISK_BUSES:
-            return 'QEMU cannot hot-plug a disk on the %s bus' % dx.disk_bus(element)
+            return 'a disk on the %s bus cannot be hot-(un)plugged' % dx.disk_bus(element)
     if kind == 'input' and element.get('bus') not in LIVE_INPUT_BUSES:
-        return 'libvirt cannot hot-plug an input device on the %s bus' % element.get('bus')
+        return 'libvirt does not hot-(un)plug an input device on the %s bus' % element.get('bus')
     if kind == 'controller' and element.get('type') not in LIVE_CONTROLLER_TYPES:
-        return 'libvirt cannot hot-plug a %s controller' % element.get('type')
+        return 'libvirt does not hot-(un)plug a %s controller' % element.get('type')
     if kind == 'watchdog' and element.get('model') not in LIVE_WATCHDOG_MODELS:
-        return 'libvirt cannot hot-plug a %s watchdog' % element.get('model')
+        return 'libvirt does not hot-(un)plug a %s watchdog' % element.get('model')
     if kind == 'filesystem':
         driver = element.find('driver')
         if driver is None or driver.get('type') != 'virtiofs':
-            return 'libvirt hot-plugs only virtiofs filesystems'
+            return 'libvirt hot-(un)plugs only virtiofs filesystems'
     if kind == 'parallel' or (kind == 'serial' and _serial_target(element) in ISA_SERIAL_TARGETS):
-        return 'QEMU cannot hot-plug a device on the ISA bus'
+        return 'QEMU cannot hot-(un)plug a device on the ISA bus'
     return None
 
 
@@ -87,6 +96,15 @@ def attach_refusals(hypervisor, live, devices):
     return refusals
 
 
+# QEMU: "Bus 'pci.0' does not support hotplugging": PIIX plugs PCI devices through ACPI.
+NEEDS_ACPI = "the running domain's PCI bus hot-(un)plugs devices only with ACPI (<features><acpi/>)"
+
+
+def _pc_without_acpi(root):
+    return (dx.os_type(root)['arch'] in _device_tables.X86_ARCHES and not dx.is_machine_q35(root)
+            and root.find('features/acpi') is None)
+
+
 # A device libvirt puts on the PCI root bus of a PC (i440fx) machine.
 _ON_PCI_ROOT = '"bus":"pci.0"'
 
@@ -104,13 +122,75 @@ def _no_room(hypervisor, current, devices):
     needed = {first or second for first, second in _PCI_CONTROLLER_ID.findall(argv)}
     if needed - running:
         return 'no free hot-pluggable PCI slot for it in the running domain (libvirt would have to add a PCI controller)'
-    if (dx.os_type(current)['arch'] in _device_tables.X86_ARCHES and not dx.is_machine_q35(current)
-            and current.find('features/acpi') is None):
+    if _pc_without_acpi(current):
         before = hypervisor.qemu_argv(current)
         if before is not None and argv.count(_ON_PCI_ROOT) > before.count(_ON_PCI_ROOT):
-            # QEMU: "Bus 'pci.0' does not support hotplugging": PIIX plugs PCI devices through ACPI.
-            return "the running domain's PCI bus takes hot-plugged devices only with ACPI (<features><acpi/>)"
+            return NEEDS_ACPI
     return None
+
+
+def detach_refusals(live, devices):
+    """For each device of the running domain to hot-unplug (an element of its live XML), in order: why
+    the hot-unplug would fail, or None. A device that leaves no longer holds its controller."""
+    refusals, leaving = [], []
+    for device in devices:
+        reason = never_live(device) or _held_in_place(live, device) or _holding(live, device, leaving)
+        refusals.append(reason)
+        if reason is None:
+            leaving.append(device)
+    return refusals
+
+
+def _held_in_place(live, device):
+    """Why the device's PCI address keeps it in the running domain, or None."""
+    address = _pci_address(device)
+    if address is None:
+        return None
+    controller = next((c for c in dx.find_devices(live, 'controller', type='pci')
+                       if int(c.get('index', '0')) == address[1]), None)
+    model = controller.get('model') if controller is not None else None
+    if model == 'pcie-root':
+        # QEMU: "Bus 'pcie.0' does not support hotplugging".
+        return 'it sits on the PCI Express root bus, which QEMU does not hot-(un)plug'
+    if model == 'pci-root' and _pc_without_acpi(live):
+        return NEEDS_ACPI
+    if controller is not None and controller.find("target[@hotplug='off']") is not None:
+        # libvirt: "cannot hot unplug … - not allowed by controller".
+        return "its PCI controller has hot-plug turned off (<target hotplug='off'/>)"
+    functions = {_pci_address(other) for other in dx.devices(live)} - {None}
+    if any(other[:3] == address[:3] and other[3] != address[3] for other in functions):
+        # libvirt: "cannot hot unplug … device with multifunction PCI guest address".
+        return 'it is one function of a multifunction PCI slot'
+    return None
+
+
+def _pci_address(element):
+    """(domain, bus, slot, function) of a device's PCI address, or None."""
+    address = element.find('address')
+    if address is None or address.get('type') != 'pci':
+        return None
+    return tuple(int(address.get(part, '0'), 16) for part in ('domain', 'bus', 'slot', 'function'))
+
+
+def _holding(live, device, leaving):
+    """Why a SCSI controller stays: the devices still on it (libvirt: "device is busy"), or None."""
+    if device.tag != 'controller' or device.get('type') != 'scsi':
+        return None
+    index = device.get('index', '0')
+    held = [dx.device_label(e) for e in dx.devices(live)
+            if e not in leaving and e.tag in ('disk', 'hostdev') and _scsi_controller_of(e) == index]
+    if held:
+        return 'libvirt does not unplug a controller that devices are on (%s)' % ', '.join(held)
+    return None
+
+
+def _scsi_controller_of(element):
+    address = element.find('address')
+    if address is None or address.get('type') != 'drive':
+        return None
+    if element.tag == 'disk' and dx.disk_bus(element) != 'scsi':
+        return None
+    return address.get('controller', '0')
 
 
 def _as_definition(live):

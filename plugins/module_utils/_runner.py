@@ -140,32 +140,40 @@ class Change:
         self.attach = list(attach) if state.running else []
         self.detach = list(detach) if state.running else []
         self.update = list(update) if state.running else []
-        self._refused_attach = None
+        self._refused = None
 
-    def refused_attach(self):
-        """Why the running domain would refuse each device to hot-plug (None: it takes it), asked once."""
-        if self._refused_attach is None:
-            self._refused_attach = _hotplug.attach_refusals(self.state.hypervisor, self.state.live, self.attach)
-        return self._refused_attach
+    def refusals(self):
+        """Why the running domain would refuse each device to hot-unplug and each to hot-plug (None: it
+        takes it), as two lists, asked once."""
+        if self._refused is None:
+            self._refused = (_hotplug.detach_refusals(self.state.live, self.detach),
+                             _hotplug.attach_refusals(self.state.hypervisor, self.state.live, self.attach))
+        return self._refused
 
     def predicted_live_changes(self):
-        """live_changes as check mode predicts them, in the order a run does them: every unplug and update
-        done, and each hot-plug done unless libvirt would refuse it (see _hotplug). A real run may still
-        find the guest holding a device."""
-        changes = [{'action': action, 'device': dx.abstract(device)}
-                   for action, devices in (('detached', self.detach), ('updated', self.update))
-                   for device in devices]
-        for device, refusal in zip(self.attach, self.refused_attach()):
-            entry = {'action': 'attached', 'device': dx.abstract(device)}
-            if refusal:
-                entry.update(action='not attached', error="domain '%s': hot-plugging %s would fail: %s"
-                             % (self.state.name, dx.device_label(device), refusal))
-            changes.append(entry)
+        """live_changes as check mode predicts them, in the order a run does them: each unplug and
+        hot-plug done unless libvirt would refuse it (see _hotplug), every update done. A real run may
+        still find the guest holding a device ('pending')."""
+        refused_detach, refused_attach = self.refusals()
+        changes = []
+        for action, devices, refusals in (('detached', self.detach, refused_detach),
+                                          ('updated', self.update, [None] * len(self.update)),
+                                          ('attached', self.attach, refused_attach)):
+            for device, refusal in zip(devices, refusals):
+                entry = {'action': action, 'device': dx.abstract(device)}
+                if refusal:
+                    operation = 'hot-unplugging' if action == 'detached' else 'hot-plugging'
+                    entry.update(action='not ' + action, error="domain '%s': %s %s would fail: %s"
+                                 % (self.state.name, operation, dx.device_label(device), refusal))
+                changes.append(entry)
         return changes
 
     def predicted_live(self):
         live = dx.clone(self.state.live)
-        for device in self.detach:
+        refused_detach, refused_attach = self.refusals()
+        for device, refusal in zip(self.detach, refused_detach):
+            if refusal:
+                continue
             for element in dx.devices(live):
                 if dx.device_identity(element) == dx.device_identity(device):
                     dx.remove_device(element)
@@ -175,7 +183,7 @@ class Change:
                 if element.tag == device.tag and dx.device_alias(element) == dx.device_alias(device):
                     element.getparent().replace(element, dx.clone(device))
                     break
-        for device, refusal in zip(self.attach, self.refused_attach()):
+        for device, refusal in zip(self.attach, refused_attach):
             if not refusal:
                 dx.append_device(live, dx.clone(device))
         return live

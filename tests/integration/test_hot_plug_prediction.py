@@ -1,5 +1,6 @@
-"""Check mode's prediction of refused hot-plugs, against the real libvirtd: every entry of the table of
-devices libvirt never plugs live is refused by it (and the devices just outside the table are taken), and
+"""Check mode's prediction of refused hot-(un)plugs, against the real libvirtd: every entry of the table of
+devices libvirt never plugs live is refused by it, on attach and on detach (and the devices just outside the
+table are taken); a device held where it sits (its PCI slot, the disks on its controller) is not unplugged;
 check mode's live_changes match the run's with and without room in the running domain."""
 
 from __future__ import annotations
@@ -119,3 +120,183 @@ def test_check_mode_predicts_each_hot_plug_of_a_mixed_batch(scratch, machine, ac
     assert _outcome(planned, name) == _outcome(result, name)
     assert {alias for action, _kind, alias in _outcome(result, name)[0] if action == 'not attached'} == refused
     assert (testbed.parse(scratch.live_xml(name)).find('devices/rng') is not None) is ('ua-rng' not in refused)
+
+
+# Running domains that hold a device of each kind to unplug, by alias (a ua- one where the domain may
+# name it). The q35 domain's root port 9 has a multifunction slot, root port 10 has hot-plug turned off.
+RNG = "<rng model='virtio'><backend model='random'>/dev/urandom</backend><alias name='ua-%s'/>%s</rng>"
+PCI = "<address type='pci' domain='0x0000' bus='%s' slot='%s' function='%s'%s/>"
+UNPLUG_DOMAINS = {
+    'q35': ('q35', "<acpi/><apic/><ioapic driver='qemu'/>", testbed.SPARE_ROOT_PORTS + (
+        "<controller type='pci' index='9' model='pcie-root-port'/>"
+        "<controller type='pci' index='10' model='pcie-root-port'><target hotplug='off'/></controller>"
+        "<video><model type='virtio'/><alias name='ua-video2'/></video>"
+        "<sound model='ich9'><alias name='ua-snd'/></sound>"
+        "<memballoon model='virtio'><alias name='ua-balloon'/></memballoon>"
+        "<panic model='isa'><alias name='ua-panic'/></panic>"
+        "<hub type='usb'><alias name='ua-hub'/></hub>"
+        "<iommu model='intel'><alias name='ua-iommu'/></iommu>"
+        "<disk type='file' device='disk'><source file='{image}'/><target dev='sdb' bus='sata'/>"
+        "<alias name='ua-sata-disk'/></disk>"
+        "<disk type='file' device='cdrom'><source file='{image}'/><target dev='sdc' bus='sata'/><readonly/>"
+        "<alias name='ua-sata-cdrom'/></disk>"
+        "<controller type='sata' index='1'><alias name='ua-sata1'/></controller>"
+        "<controller type='virtio-serial' index='0'><alias name='ua-vserial'/></controller>"
+        "<filesystem type='mount' accessmode='mapped'><source dir='/tmp'/><target dir='probe'/>"
+        "<alias name='ua-9p'/></filesystem>"
+        "<serial type='pty'><target port='1'/><alias name='ua-isa-serial'/></serial>"
+        "<parallel type='pty'><target port='0'/><alias name='ua-parallel'/></parallel>"
+        + RNG % ('on-root', PCI % ('0x00', '0x10', '0x0', ''))
+        + RNG % ('function0', PCI % ('0x09', '0x00', '0x0', " multifunction='on'"))
+        + RNG % ('function1', PCI % ('0x09', '0x00', '0x1', ''))
+        + RNG % ('no-hotplug', PCI % ('0x0a', '0x00', '0x0', ''))
+        + RNG % ('lone-function', PCI % ('0x08', '0x00', '0x0', " multifunction='on'"))
+        + "<input type='tablet' bus='usb'><alias name='ua-usb-tablet'/></input>"
+        "<input type='keyboard' bus='virtio'><alias name='ua-virtio-keyboard'/></input>"
+        "<disk type='file' device='disk'><source file='{image}'/><target dev='sdd' bus='usb'/>"
+        "<alias name='ua-usb-disk'/></disk>"
+        "<serial type='pty'><target type='usb-serial' port='2'/><alias name='ua-usb-serial'/></serial>")),
+    'i440fx': ('i440fx', '<acpi/><apic/>', (
+        "<disk type='file' device='floppy'><source file='{image}'/><target dev='fda' bus='fdc'/>"
+        "<alias name='ua-floppy'/></disk>"
+        "<disk type='file' device='disk'><source file='{image}'/><target dev='hdb' bus='ide'/>"
+        "<alias name='ua-ide-disk'/></disk>"
+        "<watchdog model='ib700'><alias name='ua-ib700'/></watchdog>"
+        + RNG % ('acpi', ''))),
+    'i440fx without ACPI': ('i440fx', None,
+                            RNG % ('no-acpi', '') + "<input type='tablet' bus='usb'><alias name='ua-tablet'/></input>"),
+}
+
+
+@pytest.fixture(scope='module')
+def unplugging():
+    """The UNPLUG_DOMAINS, running: {key: name}."""
+    bed = testbed.Scratch()
+    names = {}
+    try:
+        for key, (machine, features, devices) in UNPLUG_DOMAINS.items():
+            name = testbed.scratch_name('unplug')
+            devices = devices.replace('{image}', '%s')
+            devices %= tuple(testbed.image('%s-%d' % (name, n)) for n in range(devices.count('%s')))
+            xml = testbed.domain_xml(name, machine=machine, devices=devices)
+            if features is not None:
+                xml = xml.replace('</os>', '</os><features>%s</features>' % features)
+            bed.define(xml)
+            bed.start(name)
+            names[key] = name
+        yield bed, names
+    finally:
+        bed.cleanup()
+
+
+# (domain, the device to unplug: an alias or an XPath in the live XML, a piece of libvirt's or QEMU's refusal)
+NEVER_UNPLUGGED = [
+    ('q35', 'ua-video2', "live detach of device 'video' is not supported"),
+    ('q35', 'ua-snd', "live detach of device 'sound' is not supported"),
+    ('q35', 'ua-balloon', "live detach of device 'memballoon' is not supported"),
+    ('q35', 'ua-panic', "live detach of device 'panic' is not supported"),
+    ('q35', 'ua-hub', "live detach of device 'hub' is not supported"),
+    ('q35', 'ua-iommu', "live detach of device 'iommu' is not supported"),
+    ('q35', 'devices/graphics', "live detach of device 'graphics' is not supported"),
+    ('q35', 'ua-sata-disk', 'This type of disk cannot be hot unplugged'),
+    ('q35', 'ua-sata-cdrom', "disk device type 'cdrom' cannot be detached"),
+    ('i440fx', 'ua-floppy', "disk device type 'floppy' cannot be detached"),
+    ('i440fx', 'ua-ide-disk', 'This type of disk cannot be hot unplugged'),
+    ('q35', "devices/input[@bus='ps2']", "input device on bus 'ps2' cannot be detached"),
+    ('q35', "devices/controller[@type='usb']", "'usb' controller cannot be hot unplugged"),
+    ('q35', 'ua-sata1', "'sata' controller cannot be hot unplugged"),
+    ('q35', 'ua-vserial', "'virtio-serial' controller cannot be hot unplugged"),
+    ('i440fx', 'ua-ib700', 'hot unplug of watchdog of model ib700 is not supported'),
+    ('q35', 'ua-9p', 'only virtiofs filesystems can be hotplugged'),
+    ('q35', 'ua-isa-serial', "Bus 'isa.0' does not support hotplugging"),
+    ('q35', 'ua-parallel', "Bus 'isa.0' does not support hotplugging"),
+    # held where they sit
+    ('q35', 'ua-on-root', "Bus 'pcie.0' does not support hotplugging"),
+    ('q35', 'ua-function0', 'multifunction PCI guest address'),
+    ('q35', 'ua-function1', 'multifunction PCI guest address'),
+    ('q35', 'ua-no-hotplug', 'not allowed by controller'),
+    ('i440fx without ACPI', 'ua-no-acpi', "Bus 'pci.0' does not support hotplugging"),
+]
+
+# Just outside: libvirt takes the unplug (the device leaves, or waits for the guest's consent).
+UNPLUGGED = [
+    ('q35', 'ua-lone-function'), ('q35', 'ua-usb-tablet'), ('q35', 'ua-virtio-keyboard'), ('q35', 'ua-usb-disk'),
+    ('q35', 'ua-usb-serial'), ('i440fx', 'ua-acpi'), ('i440fx without ACPI', 'ua-tablet'),
+]
+
+
+def _unplug(unplugging, key, device):
+    """The prediction for one device of a running domain, and libvirt's answer to its unplug (None: taken)."""
+    bed, names = unplugging
+    dom = bed.dom(names[key])
+    live = dx.parse(dom.XMLDesc(0))
+    element = live.find(device) if '/' in device else next(e for e in dx.devices(live)
+                                                           if dx.device_alias(e) == device)
+    prediction = _hotplug.detach_refusals(live, [element])[0]
+    try:
+        if '/' in device:
+            dom.detachDeviceFlags(dx.device_xml(element), libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        else:
+            dom.detachDeviceAlias(device, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    except libvirt.libvirtError as exc:
+        return prediction, str(exc)
+    return prediction, None
+
+
+@pytest.mark.parametrize('key, device, refusal', NEVER_UNPLUGGED)
+def test_libvirt_refuses_every_unplug_the_prediction_refuses(unplugging, key, device, refusal):
+    prediction, error = _unplug(unplugging, key, device)
+    assert prediction
+    assert error is not None and refusal in error, error
+
+
+@pytest.mark.parametrize('key, device', UNPLUGGED)
+def test_libvirt_unplugs_the_devices_just_outside_the_prediction(unplugging, key, device):
+    prediction, error = _unplug(unplugging, key, device)
+    assert prediction is None
+    assert error is None
+
+
+@pytest.mark.parametrize('machine, acpi, devices, refused', [
+    # The sound card never unplugs live; the SCSI controller still holds its disk when its turn comes (the
+    # disk after it in the list leaves at once); the RNG on the PCI Express root bus stays; the USB tablet goes.
+    ('q35', True, "<sound model='ich9'><alias name='ua-snd'/></sound>"
+                  "<controller type='scsi' index='0' model='virtio-scsi'><alias name='ua-scsi'/></controller>"
+                  "<disk type='file' device='disk'><source file='{image}'/><target dev='sda' bus='scsi'/>"
+                  "<alias name='ua-sd'/></disk>"
+                  "<input type='tablet' bus='usb'><alias name='ua-tab'/></input>"
+                  + RNG % ('rng', PCI % ('0x00', '0x10', '0x0', '')),
+     {'ua-snd', 'ua-scsi', 'ua-rng'}),
+    # Without ACPI nothing leaves the PCI root bus of a PC machine; the USB tablet goes.
+    ('i440fx', False, "<input type='tablet' bus='usb'><alias name='ua-tab'/></input>" + RNG % ('rng', ''), {'ua-rng'}),
+])
+def test_check_mode_predicts_each_hot_unplug_of_a_batch(scratch, machine, acpi, devices, refused):
+    name = testbed.scratch_name(machine)
+    xml = testbed.domain_xml(name, machine=machine, devices=devices.replace('{image}', testbed.image(name + '-sd')))
+    scratch.define(xml.replace('</os>', '</os><features><acpi/></features>') if acpi else xml)
+    scratch.start(name)
+    aliases = [a.get('name')[3:] for a in testbed.parse(scratch.inactive_xml(name)).findall('devices/*/alias')]
+    args = {'name': name, 'state': 'absent', 'unplug_timeout': 2,
+            'devices': [{'kind': kind, 'alias': alias} for kind, alias in (
+                ('sound', 'snd'), ('controller', 'scsi'), ('disk', 'sd'), ('input', 'tab'), ('rng', 'rng'))
+                if alias in aliases]}
+    planned = testbed.run_module('virt_device', args, check=True)
+    result = testbed.run_module('virt_device', args)
+    assert _outcome(planned, name) == _outcome(result, name)
+    assert {alias for action, _kind, alias in _outcome(result, name)[0] if action == 'not detached'} == refused
+    assert planned['reboot_required'] == result['reboot_required'] == [name]
+    live_aliases = {a.get('name') for a in testbed.parse(scratch.live_xml(name)).findall('devices/*/alias')}
+    assert refused <= live_aliases and 'ua-tab' not in live_aliases
+
+
+def test_check_mode_predicts_an_input_the_running_domain_keeps(scratch):
+    """virt_input replacing a virtio tablet by a USB one on a PC machine without ACPI: the USB tablet is
+    plugged, the virtio one stays until a cold boot, in check mode as in the run."""
+    name = scratch.create('i440fx', running=True, devices="<input type='tablet' bus='virtio'/>")
+    args = {'name': name, 'pointer_model': 'usbtablet', 'exclusive': True, 'unplug_timeout': 2}
+    planned = testbed.run_module('virt_input', args, check=True)
+    result = testbed.run_module('virt_input', args)
+    assert _outcome(planned, name) == _outcome(result, name)
+    actions = {(action, kind) for action, kind, _alias in _outcome(result, name)[0]}
+    assert ('not detached', 'input') in actions and ('attached', 'input') in actions
+    assert planned['reboot_required'] == result['reboot_required'] == [name]

@@ -1,5 +1,5 @@
-"""Check mode's prediction of refused hot-plugs: the table, and how libvirt's command line is read for room
-(tests/integration/test_hot_plug_prediction.py asks the real libvirtd)."""
+"""Check mode's prediction of refused hot-(un)plugs: the table, how libvirt's command line is read for room,
+and what holds a device in place (tests/integration/test_hot_plug_prediction.py asks the real libvirtd)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def element(text):
     ("<parallel type='pty'/>", True),
     ("<rng model='virtio'/>", False),
 ])
-def test_the_table_of_devices_libvirt_never_plugs_live(snippet, refused):
+def test_the_table_of_devices_libvirt_never_plugs_or_unplugs_live(snippet, refused):
     assert bool(_hotplug.never_live(element(snippet))) is refused
 
 
@@ -79,3 +79,64 @@ def test_no_command_line_means_no_judgement():
             return None
 
     assert _hotplug.attach_refusals(Refusing(), dx.parse(Q35), [element("<rng model='virtio'/>")]) == [None]
+
+
+def _pci(bus, slot, function=0, extra=''):
+    return ("<address type='pci' domain='0x0000' bus='0x%02x' slot='0x%02x' function='0x%x'%s/>"
+            % (bus, slot, function, extra))
+
+
+RUNNING = """<domain type='qemu' id='3'><name>d</name><os><type arch='x86_64' machine='{machine}'>hvm</type></os>
+{features}<devices>
+  <controller type='pci' index='0' model='{root}'/>
+  <controller type='pci' index='1' model='pcie-root-port'/>
+  <controller type='pci' index='2' model='pcie-root-port'><target hotplug='off'/></controller>
+  <controller type='scsi' index='0' model='virtio-scsi'><alias name='ua-scsi'/></controller>
+  <disk type='file' device='disk'><target dev='sda' bus='scsi'/><alias name='ua-sda'/>
+    <address type='drive' controller='0' bus='0' target='0' unit='0'/></disk>
+  <disk type='file' device='disk'><target dev='sdb' bus='sata'/><alias name='ua-sdb'/>
+    <address type='drive' controller='0' bus='0' target='0' unit='1'/></disk>
+  <rng model='virtio'><alias name='ua-root'/>{on_root}</rng>
+  <rng model='virtio'><alias name='ua-port'/>{on_port}</rng>
+  <rng model='virtio'><alias name='ua-off'/>{on_off}</rng>
+  <rng model='virtio'><alias name='ua-f0'/>{f0}</rng>
+  <rng model='virtio'><alias name='ua-f1'/>{f1}</rng>
+  <rng model='virtio'><alias name='ua-lone'/>{lone}</rng>
+  <input type='tablet' bus='usb'><alias name='ua-tablet'/><address type='usb' bus='0' port='1'/></input>
+</devices></domain>"""
+
+
+def running(machine='pc-q35-7.2', acpi=True):
+    q35 = 'q35' in machine
+    return dx.parse(RUNNING.format(
+        machine=machine, features='<features><acpi/></features>' if acpi else '',
+        root='pcie-root' if q35 else 'pci-root', on_root=_pci(0, 0x10), on_port=_pci(1, 0),
+        on_off=_pci(2, 0), f0=_pci(3, 0, 0, " multifunction='on'"), f1=_pci(3, 0, 1),
+        lone=_pci(4, 0, 0, " multifunction='on'")))
+
+
+def unplug(live, *aliases):
+    devices = [next(e for e in dx.devices(live) if dx.device_alias(e) == alias) for alias in aliases]
+    return dict(zip(aliases, _hotplug.detach_refusals(live, devices)))
+
+
+def test_what_holds_a_device_where_it_sits_in_a_q35_domain():
+    reasons = unplug(running(), 'ua-root', 'ua-port', 'ua-off', 'ua-f0', 'ua-f1', 'ua-lone', 'ua-tablet')
+    assert 'PCI Express root bus' in reasons['ua-root']
+    assert "hotplug='off'" in reasons['ua-off']
+    assert 'multifunction' in reasons['ua-f0'] and 'multifunction' in reasons['ua-f1']
+    assert reasons['ua-port'] is reasons['ua-lone'] is reasons['ua-tablet'] is None
+
+
+@pytest.mark.parametrize('acpi', [True, False])
+def test_a_pc_machine_unplugs_from_its_pci_bus_only_with_acpi(acpi):
+    reason = unplug(running('pc-i440fx-7.2', acpi), 'ua-root')['ua-root']
+    assert (reason is None) if acpi else ('ACPI' in reason)
+
+
+def test_a_scsi_controller_unplugs_once_its_disks_have_left():
+    live = running()
+    held = unplug(live, 'ua-scsi', 'ua-sda')
+    assert 'sda' in held['ua-scsi'] and 'sdb' not in held['ua-scsi']  # a SATA disk is not on it
+    assert held['ua-sda'] is None
+    assert unplug(live, 'ua-sda', 'ua-scsi') == {'ua-sda': None, 'ua-scsi': None}
