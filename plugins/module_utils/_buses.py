@@ -250,9 +250,19 @@ def move_disks(root, device, bus, scsi_model=None, option='disk_bus', allowed=()
 
 def ensure_scsi_controller(root, model=None):
     """A SCSI disk needs a SCSI controller: add one (model, else virtio-scsi) when the domain has none."""
-    if not dx.find_devices(root, 'controller', type='scsi'):
-        controller = {'type': 'scsi', 'index': 0, 'model': model or 'virtio-scsi'}
-        dx.append_device(root, dx.new_element('controller', controller))
+    return ensure_controller(root, 'scsi', model or 'virtio-scsi')
+
+
+def ensure_controller(root, kind, model=None):
+    """Add a controller of that type (index 0) when the domain has none; True when it was added. Written
+    in the plan rather than left to libvirt, so that the diff, check mode and a hot-plug all see it."""
+    if dx.find_devices(root, 'controller', type=kind):
+        return False
+    controller = {'type': kind, 'index': 0}
+    if model:
+        controller['model'] = model
+    dx.append_device(root, dx.new_element('controller', controller))
+    return True
 
 
 def free_target(root, bus):

@@ -372,9 +372,10 @@ def fill(root, element, spec, policy=None):
         target.attrib.clear()
         for name in sorted(attributes, key=lambda n: (n != 'dev', n != 'bus')):
             target.set(name, attributes[name])
-        if bus == 'scsi' and not dx.find_devices(root, 'controller', type='scsi'):
-            _buses.ensure_scsi_controller(root)
-            filled['controller'] = 'a virtio-scsi controller, as the domain had none'
+    if dx.controller_needed(element) == 'scsi' and _buses.ensure_scsi_controller(root):
+        filled['controller'] = 'a virtio-scsi controller, as the domain had none'
+    if dx.controller_needed(element) == 'virtio-serial' and _buses.ensure_controller(root, 'virtio-serial'):
+        filled['controller'] = 'a virtio-serial controller, as the domain had none'
     if policy and policy.get('virtio_model'):
         flavour, origin = _device_tables.VIRTIO_FLAVOUR[policy['virtio_model']], 'policy virtio_model'
     else:

@@ -358,6 +358,17 @@ def disk_target(element):
     return target.get('dev') if target is not None else None
 
 
+def controller_needed(element):
+    """The type of controller a device hangs on that libvirt adds to a domain lacking one: 'scsi' for a SCSI
+    disk, 'virtio-serial' for a virtio channel or console; None for other devices."""
+    if element.tag == 'disk' and disk_bus(element) == 'scsi':
+        return 'scsi'
+    target = element.find('target')
+    if element.tag in ('channel', 'console') and target is not None and target.get('type') == 'virtio':
+        return 'virtio-serial'
+    return None
+
+
 def disk_bus(element):
     target = element.find('target')
     return target.get('bus') if target is not None else None

@@ -84,16 +84,61 @@ _PCI_CONTROLLER_ID = re.compile(r'"id":"pci\.(\d+)"|\bid=pci\.(\d+)')
 
 
 def attach_refusals(hypervisor, live, devices):
-    """For each device to hot-plug into the running domain live (an element), in order: why the
-    hot-plug would fail, or None. A device that fits takes its room from the ones after it."""
-    refusals, fitted = [], []
+    """For each device to hot-plug into the running domain live (an element), in order (a controller
+    before the devices it takes, see with_controllers): why the hot-plug would fail, or None. A device
+    that fits takes its room from the ones after it."""
+    refusals, fitted, refused_controllers = [], [], set()
     current = _as_definition(live) if devices else None
     for device in devices:
-        reason = never_live(device) or _no_room(hypervisor, current, fitted + [device])
+        needed = controller_of(device)
+        reason = never_live(device) or (
+            needed in refused_controllers and 'its %s controller could not be hot-plugged first' % needed[0]
+        ) or _no_room(hypervisor, current, fitted + [device])
         refusals.append(reason)
         if reason is None:
             fitted.append(device)
+        elif device.tag == 'controller':
+            refused_controllers.add((device.get('type'), device.get('index')))
     return refusals
+
+
+def with_controllers(devices, definition, live):
+    """The devices to hot-plug (elements), each preceded by the controller of definition it hangs on when
+    the running domain (live) lacks it, so that the controller is plugged first (a SCSI controller for a
+    SCSI disk, a virtio-serial one for a virtio channel)."""
+    if not devices:
+        return []  # live is None on a domain that does not run
+    running = {(c.get('type'), c.get('index')) for c in dx.find_devices(live, 'controller')}
+    controllers = {(c.get('type'), c.get('index')): c for c in dx.find_devices(definition, 'controller')}
+    placed = []
+    for device in devices:
+        alias = dx.device_alias(device)
+        twin = next((e for e in dx.devices(definition) if alias and dx.device_alias(e) == alias), device)
+        needed = controller_of(twin)
+        if needed is not None and needed not in running and needed in controllers:
+            controller = dx.clone(controllers[needed])
+            dx.remove_address(controller)
+            placed.append(controller)
+            running.add(needed)
+        placed.append(device)
+    return placed
+
+
+# address type -> the controller type it hangs on (drive addresses: the disk's bus)
+CONTROLLER_OF_ADDRESS = {'virtio-serial': 'virtio-serial', 'usb': 'usb', 'ccid': 'ccid'}
+
+
+def controller_of(element):
+    """(type, index) of the controller a device hangs on: its address says, or for a device without one
+    yet, the controller libvirt would give it (index 0); None for a device on no such controller."""
+    address = element.find('address')
+    if address is None:
+        kind = dx.controller_needed(element)
+        return (kind, '0') if kind else None
+    kind = CONTROLLER_OF_ADDRESS.get(address.get('type'))
+    if address.get('type') == 'drive':
+        kind = dx.disk_bus(element) if element.tag == 'disk' else 'scsi'
+    return (kind, address.get('controller') or address.get('bus') or '0') if kind else None
 
 
 # QEMU: "Bus 'pci.0' does not support hotplugging": PIIX plugs PCI devices through ACPI.
@@ -178,19 +223,10 @@ def _holding(live, device, leaving):
         return None
     index = device.get('index', '0')
     held = [dx.device_label(e) for e in dx.devices(live)
-            if e not in leaving and e.tag in ('disk', 'hostdev') and _scsi_controller_of(e) == index]
+            if e not in leaving and e.tag in ('disk', 'hostdev') and controller_of(e) == ('scsi', index)]
     if held:
         return 'libvirt does not unplug a controller that devices are on (%s)' % ', '.join(held)
     return None
-
-
-def _scsi_controller_of(element):
-    address = element.find('address')
-    if address is None or address.get('type') != 'drive':
-        return None
-    if element.tag == 'disk' and dx.disk_bus(element) != 'scsi':
-        return None
-    return address.get('controller', '0')
 
 
 def _as_definition(live):

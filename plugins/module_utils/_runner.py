@@ -140,14 +140,20 @@ class Change:
         self.attach = list(attach) if state.running else []
         self.detach = list(detach) if state.running else []
         self.update = list(update) if state.running else []
-        self._refused = None
+        self._plugs = self._refused = None
+
+    def plugs(self):
+        """The devices a run hot-plugs: attach, with the controllers of after they need first."""
+        if self._plugs is None:
+            self._plugs = _hotplug.with_controllers(self.attach, self.after, self.state.live)
+        return self._plugs
 
     def refusals(self):
-        """Why the running domain would refuse each device to hot-unplug and each to hot-plug (None: it
+        """Why the running domain would refuse each device to hot-unplug and each of plugs() (None: it
         takes it), as two lists, asked once."""
         if self._refused is None:
             self._refused = (_hotplug.detach_refusals(self.state.live, self.detach),
-                             _hotplug.attach_refusals(self.state.hypervisor, self.state.live, self.attach))
+                             _hotplug.attach_refusals(self.state.hypervisor, self.state.live, self.plugs()))
         return self._refused
 
     def predicted_live_changes(self):
@@ -158,7 +164,7 @@ class Change:
         changes = []
         for action, devices, refusals in (('detached', self.detach, refused_detach),
                                           ('updated', self.update, [None] * len(self.update)),
-                                          ('attached', self.attach, refused_attach)):
+                                          ('attached', self.plugs(), refused_attach)):
             for device, refusal in zip(devices, refusals):
                 entry = {'action': action, 'device': dx.abstract(device)}
                 if refusal:
@@ -183,7 +189,7 @@ class Change:
                 if element.tag == device.tag and dx.device_alias(element) == dx.device_alias(device):
                     element.getparent().replace(element, dx.clone(device))
                     break
-        for device, refusal in zip(self.attach, refused_attach):
+        for device, refusal in zip(self.plugs(), refused_attach):
             if not refusal:
                 dx.append_device(live, dx.clone(device))
         return live
@@ -323,40 +329,6 @@ def _plug_live(item, warn, unplug_timeout):
     return actions
 
 
-def _with_controllers(attach, defined, live):
-    """The devices to hot-plug, each preceded by the controller it needs when the running domain lacks
-    it (libvirt added it to the definition: a virtio-serial controller for a channel, a SCSI one for
-    a SCSI disk), so that the controller is plugged first."""
-    running = {(c.get('type'), c.get('index')) for c in dx.find_devices(live, 'controller')}
-    controllers = {(c.get('type'), c.get('index')): c for c in dx.find_devices(defined, 'controller')}
-    placed = []
-    for device_xml, device in attach:
-        twin = next((e for e in dx.devices(defined) if device.get('alias') and dx.device_alias(e) == device['alias']),
-                    None)
-        needed = _controller_of(twin) if twin is not None else None
-        if needed is not None and needed not in running and needed in controllers:
-            controller = dx.clone(controllers[needed])
-            dx.remove_address(controller)
-            placed.append((dx.device_xml(controller), dx.abstract(controller)))
-            running.add(needed)
-        placed.append((device_xml, device))
-    return placed
-
-
-# address type -> the controller type it hangs on (drive addresses: the disk's bus)
-CONTROLLER_OF_ADDRESS = {'virtio-serial': 'virtio-serial', 'usb': 'usb', 'ccid': 'ccid'}
-
-
-def _controller_of(element):
-    address = element.find('address')
-    if address is None:
-        return None
-    kind = CONTROLLER_OF_ADDRESS.get(address.get('type'))
-    if address.get('type') == 'drive':
-        kind = dx.disk_bus(element) if element.tag == 'disk' else 'scsi'
-    return (kind, address.get('controller') or address.get('bus') or '0') if kind else None
-
-
 def diff_entry(name, before_xml, after_xml):
     """A diff of one domain's persistent XML, passwords masked; before_xml None: not defined before."""
     return {
@@ -463,7 +435,10 @@ def _applied(module, item, scope, diffs):
     unplug_timeout = module.params.get('unplug_timeout', DEFAULT_UNPLUG_TIMEOUT)
     after_xml = item.defined_xml or item.domain.inactive_xml()
     if item.running:
-        item.attach = _with_controllers(item.attach, dx.parse(after_xml), dx.parse(item.domain.live_xml()))
+        # The controllers come from libvirt's definition: it may have added one the plan did not.
+        devices = _hotplug.with_controllers([dx.parse(xml, root_tag=None) for xml, _device in item.attach],
+                                            dx.parse(after_xml), dx.parse(item.domain.live_xml()))
+        item.attach = [(dx.device_xml(device), dx.abstract(device)) for device in devices]
     live_changes = _plug_live(item, module.warn, unplug_timeout) if item.running else []
     if module._diff:
         # The planned definition, as check mode shows it: the diff is the change this module made.

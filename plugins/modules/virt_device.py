@@ -23,7 +23,9 @@ description:
     C(hw_*) values (see M(virtuned.libvirt.virt_device_bus)), its guest OS's recommendations, then libvirt's
     defaults - and the result says where each filled value came from (RV(domains.filled)). A virtio device on
     a domain whose virtio devices are transitional is made transitional. A SCSI disk on a domain without a
-    SCSI controller gets a virtio-scsi one.
+    SCSI controller gets a virtio-scsi one, a virtio channel or console on a domain without a virtio-serial
+    controller gets one; on a running domain the controller is hot-plugged first (libvirt cannot hot-plug a
+    virtio-serial controller, so such a channel waits for a cold boot).
   - A hot-unplug waits for libvirt's device-removed event up to O(unplug_timeout) seconds; a device the guest
     has not released by then is reported V(pending), never V(detached), and the domain waits for a cold boot.
   - The P(virtuned.libvirt.device_xml#filter) filter returns the snippet this module would use.
@@ -226,7 +228,7 @@ domains:
         - In check mode, what a run would do. A hot-plug libvirt would refuse (a kind or bus it never plugs live, no
           free hot-pluggable slot in the running domain) is predicted V(not attached), an unplug it would refuse (such a
           kind or bus, a device held by its PCI slot, a SCSI controller with disks left on it) V(not detached); every
-          other (un)plug and update is predicted done. A controller libvirt adds for a new device, V(pending),
+          other (un)plug and update is predicted done, a controller a new device needs first included. V(pending),
           V(not updated) and refusals for other reasons (a missing file, the guest) show only in a real run.
       type: list
       elements: dict

@@ -156,7 +156,7 @@ domains:
         - In check mode, what a run would do. A hot-plug libvirt would refuse (a kind or bus it never plugs live, no
           free hot-pluggable slot in the running domain) is predicted V(not attached), an unplug it would refuse (such a
           kind or bus, a device held by its PCI slot, a SCSI controller with disks left on it) V(not detached); every
-          other (un)plug and update is predicted done. A controller libvirt adds for a new device, V(pending),
+          other (un)plug and update is predicted done, a controller a new device needs first included. V(pending),
           V(not updated) and refusals for other reasons (a missing file, the guest) show only in a real run.
       type: list
       elements: dict

@@ -300,3 +300,31 @@ def test_check_mode_predicts_an_input_the_running_domain_keeps(scratch):
     actions = {(action, kind) for action, kind, _alias in _outcome(result, name)[0]}
     assert ('not detached', 'input') in actions and ('attached', 'input') in actions
     assert planned['reboot_required'] == result['reboot_required'] == [name]
+
+
+def _live_changes(result, name):
+    return [(c['action'], c['device']) for c in result['domains'][name]['live_changes']]
+
+
+@pytest.mark.parametrize('machine, room, kinds, refused', [
+    # The SCSI controller the plan adds is plugged before its disk; libvirt plugs no virtio-serial controller,
+    # so the channel that needs one waits for a cold boot with it.
+    ('q35', testbed.SPARE_ROOT_PORTS, ('disk', 'channel'), {('controller', 'virtio-serial'), ('channel', None)}),
+    ('i440fx', '', ('disk', 'channel'), {('controller', 'virtio-serial'), ('channel', None)}),
+    # One free root port: the RNG takes it, the SCSI controller finds none and its disk cannot follow.
+    ('q35', '', ('rng', 'disk'), {('controller', 'scsi'), ('disk', None)}),
+])
+def test_check_mode_predicts_the_controllers_new_devices_need(scratch, machine, room, kinds, refused):
+    name = testbed.running_with_acpi(scratch, machine, devices=room)
+    specs = {'disk': {'kind': 'disk', 'alias': 'sd', 'bus': 'scsi', 'source': testbed.image(name + '-sd')},
+             'channel': {'kind': 'channel', 'alias': 'agent', 'type': 'unix',
+                         'target': {'type': 'virtio', 'name': 'org.qemu.guest_agent.0'}},
+             'rng': {'kind': 'rng', 'alias': 'rng', 'model': 'virtio', 'source': '/dev/urandom'}}
+    args = {'name': name, 'devices': [specs[kind] for kind in kinds]}
+    planned = testbed.run_module('virt_device', args, check=True)
+    result = testbed.run_module('virt_device', args)
+    assert _live_changes(planned, name) == _live_changes(result, name)
+    assert {(device['kind'], device['type'] if device['kind'] == 'controller' else None)
+            for action, device in _live_changes(result, name) if action == 'not attached'} == refused
+    assert any(device['kind'] == 'controller' for _action, device in _live_changes(result, name))
+    assert planned['domains'][name]['reboot_required'] is result['domains'][name]['reboot_required'] is True

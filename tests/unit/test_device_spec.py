@@ -76,6 +76,17 @@ def test_a_disk_without_bus_goes_on_the_stashed_bus_with_a_controller_and_a_free
     assert [c.get('model') for c in dx.find_devices(root, 'controller', type='scsi')] == ['virtio-scsi']
 
 
+@pytest.mark.parametrize('target, added', [('virtio', True), ('guestfwd', False)])
+def test_a_virtio_channel_comes_with_a_virtio_serial_controller_when_the_domain_has_none(target, added):
+    root = domain()
+    spec = {'kind': 'channel', 'alias': 'agent', 'type': 'unix', 'target': {'type': target, 'name': 'org.qemu.guest_agent.0'}}
+    filled = spec_.fill(root, spec_.element_of(spec, new=True), spec)
+    assert len(dx.find_devices(root, 'controller', type='virtio-serial')) == int(added)
+    assert ('controller' in filled) is added
+    # a second channel finds the controller there
+    assert 'controller' not in spec_.fill(root, spec_.element_of(dict(spec, alias='other'), new=True), spec)
+
+
 def test_the_policy_comes_before_the_stash_and_an_explicit_value_before_both():
     root = domain(stash={'hw_vif_model': 'e1000e'})
     nic = {'kind': 'interface', 'alias': 'n'}

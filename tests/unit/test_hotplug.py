@@ -125,7 +125,7 @@ def test_what_holds_a_device_where_it_sits_in_a_q35_domain():
     assert 'PCI Express root bus' in reasons['ua-root']
     assert "hotplug='off'" in reasons['ua-off']
     assert 'multifunction' in reasons['ua-f0'] and 'multifunction' in reasons['ua-f1']
-    assert reasons['ua-port'] is reasons['ua-lone'] is reasons['ua-tablet'] is None
+    assert [reasons[alias] for alias in ('ua-port', 'ua-lone', 'ua-tablet')] == [None, None, None]
 
 
 @pytest.mark.parametrize('acpi', [True, False])
@@ -140,3 +140,28 @@ def test_a_scsi_controller_unplugs_once_its_disks_have_left():
     assert 'sda' in held['ua-scsi'] and 'sdb' not in held['ua-scsi']  # a SATA disk is not on it
     assert held['ua-sda'] is None
     assert unplug(live, 'ua-sda', 'ua-scsi') == {'ua-sda': None, 'ua-scsi': None}
+
+
+def test_a_new_device_is_plugged_after_the_controller_the_running_domain_lacks():
+    live = dx.parse(Q35)
+    planned = dx.parse(Q35.replace('</devices>', "<controller type='scsi' index='0' model='virtio-scsi'/>"
+                                                 "<controller type='virtio-serial' index='0'/></devices>"))
+    disk = element("<disk device='disk'><target dev='sda' bus='scsi'/><alias name='ua-sd'/></disk>")
+    channel = element("<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>")
+    tablet = element("<input type='tablet' bus='usb'/>")
+    plugs = _hotplug.with_controllers([disk, channel, tablet], planned, live)
+    assert [(e.tag, e.get('type')) for e in plugs] == [
+        ('controller', 'scsi'), ('disk', None), ('controller', 'virtio-serial'), ('channel', 'unix'), ('input', 'tablet')]
+    # a running domain that has them plugs the devices alone
+    assert _hotplug.with_controllers([disk, channel], planned, planned) == [disk, channel]
+
+
+def test_a_device_whose_controller_is_refused_is_refused_too():
+    stub = CommandLines(free_ports=5)
+    plugs = [element("<controller type='virtio-serial' index='0'/>"),
+             element("<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"),
+             element("<rng model='virtio'/>")]
+    reasons = _hotplug.attach_refusals(stub, dx.parse(Q35), plugs)
+    assert 'virtio-serial controller' in reasons[0]
+    assert 'its virtio-serial controller could not be hot-plugged first' in reasons[1]
+    assert reasons[2] is None
