@@ -420,8 +420,41 @@ def _default_disk_bus(root, element, spec):
 # --- the plan for one domain -----------------------------------------------------------
 
 # Changes libvirt applies to a running device in place (virDomainUpdateDeviceFlags): media of
-# removable disks, and interface settings (link state, bandwidth, filters).
+# removable disks, and interface settings (see live_update).
 LIVE_UPDATES = (('disk', 'cdrom'), ('disk', 'floppy'), ('interface', None))
+# What libvirt 9.0 changes on a running interface (qemuDomainChangeNet): its link state, whatever
+# backs it; where a tap on a host bridge backs it, also the bridge, the bandwidth and the filter. Other
+# changes it refuses ("cannot modify network device model from virtio to e1000", "cannot modify MTU")
+# or, on a user-mode interface, takes without applying them: they wait for a cold boot.
+INTERFACE_LIVE_CHILDREN = ('link',)
+TAP_INTERFACE_TYPES = ('bridge', 'network')
+TAP_INTERFACE_LIVE_CHILDREN = ('source', 'bandwidth', 'filterref')
+
+
+def live_update(running, element):
+    """The device to hand to virDomainUpdateDeviceFlags so that the running device takes what element asks
+    and libvirt changes in place, or None when none of that changes."""
+    wanted = merged(running, element)
+    if running.tag != 'interface':
+        return wanted
+    children = INTERFACE_LIVE_CHILDREN
+    if running.get('type') in TAP_INTERFACE_TYPES and wanted.get('type') == running.get('type'):
+        children += TAP_INTERFACE_LIVE_CHILDREN
+    changing = [tag for tag in children if not _same_children(running, wanted, tag)]
+    if not changing:
+        return None
+    update = dx.clone(running)
+    for tag in changing:
+        for child in update.findall(tag):
+            update.remove(child)
+        for child in wanted.findall(tag):
+            update.append(dx.clone(child))
+    return update
+
+
+def _same_children(left, right, tag):
+    ours, theirs = left.findall(tag), right.findall(tag)
+    return len(ours) == len(theirs) and all(dx.same_document(a, b) for a, b in zip(ours, theirs))
 
 
 def in_scope(element, wanted, params):
@@ -492,8 +525,9 @@ def plan(state, wanted, params):
             continue
         existing.getparent().replace(existing, device)
         kind = (device.tag, device.get('device') if device.tag == 'disk' else None)
-        if running is not None and kind in LIVE_UPDATES:
-            update.append(merged(running, element))
+        in_place = live_update(running, element) if running is not None and kind in LIVE_UPDATES else None
+        if in_place is not None:
+            update.append(in_place)
     return Change(state, after, attach, detach, report=report, update=update)
 
 

@@ -125,6 +125,31 @@ def test_a_drive_is_emptied_live_and_loaded_again(scratch, machine, drive, devic
     assert iso in scratch.live_xml(name) and iso in scratch.inactive_xml(name)
 
 
+@pytest.mark.parametrize('model, link, live_actions, reboot_required', [
+    ('e1000', None, [], True),  # libvirt does not change a running NIC's model: a cold boot does
+    ('e1000', 'down', ['updated'], True),  # the link goes down now, the model at the cold boot
+    (None, 'down', ['updated'], False),
+])
+def test_a_running_interface_takes_live_only_what_libvirt_changes_in_place(scratch, model, link, live_actions,
+                                                                           reboot_required):
+    name = scratch.create('q35', running=True)
+    mac = testbed.parse(scratch.inactive_xml(name)).find('devices/interface/mac').get('address')
+    snippet = "<interface type='user'><mac address='%s'/>%s%s</interface>" % (
+        mac, "<model type='%s'/>" % model if model else '', "<link state='%s'/>" % link if link else '')
+    args = {'name': name, 'devices': [{'xml': snippet}]}
+    planned = testbed.run_module('virt_device', args, check=True)
+    result = testbed.run_module('virt_device', args)
+    for outcome in (planned, result):
+        assert [c['action'] for c in outcome['domains'][name]['live_changes']] == live_actions
+        assert outcome['domains'][name]['reboot_required'] is reboot_required
+    running = testbed.parse(scratch.live_xml(name)).find('devices/interface')
+    assert running.find('model').get('type') == 'virtio'
+    assert (running.find('link') is not None and running.find('link').get('state')) == (link or False)
+    persistent = testbed.parse(scratch.inactive_xml(name)).find('devices/interface')
+    assert persistent.find('model').get('type') == (model or 'virtio')
+    assert testbed.run_module('virt_device', args)['changed'] is False
+
+
 def test_a_new_disk_goes_on_the_stashed_bus_with_a_controller(scratch):
     name = scratch.create('q35')
     assert testbed.run_module('virt_device_bus', {'name': name, 'disk_bus': 'scsi'})['changed'] is True

@@ -199,3 +199,28 @@ def test_an_empty_source_on_an_existing_disk_is_refused_naming_it():
         spec_.plan(state, wanted, params)
     assert raised.value.option == 'devices[0].source' and raised.value.value == ''
     assert 'the disk vda cannot be empty' in raised.value.msg
+
+
+RUNNING_NIC = """<interface type='{type}'><mac address='52:54:00:00:00:01'/>{source}<model type='virtio'/>
+<alias name='net0'/></interface>"""
+
+
+@pytest.mark.parametrize('kind, source, wanted, changed', [
+    ('user', '', "<link state='down'/><model type='e1000'/>", ['link']),
+    ('user', '', "<model type='e1000'/>", None),
+    ('user', '', "<mtu size='1400'/>", None),
+    ('bridge', "<source bridge='br0'/>", "<source bridge='br1'/><model type='e1000'/>", ['source']),
+    ('bridge', "<source bridge='br0'/>", "<source bridge='br0'/>", None),
+])
+def test_a_running_interface_is_updated_only_in_what_libvirt_changes_in_place(kind, source, wanted, changed):
+    running = dx.parse(RUNNING_NIC.format(type=kind, source=source), root_tag=None)
+    element = dx.parse("<interface type='%s'><mac address='52:54:00:00:00:01'/>%s</interface>" % (kind, wanted),
+                       root_tag=None)
+    update = spec_.live_update(running, element)
+    if changed is None:
+        assert update is None
+        return
+    assert update.find('model').get('type') == 'virtio'  # the model waits for a cold boot
+    assert update.find('alias').get('name') == 'net0'
+    for tag in changed:
+        assert dx.same_document(update.find(tag), element.find(tag))
