@@ -9,7 +9,8 @@ questions are answered here:
 - whether libvirt's QEMU driver (or QEMU under it) plugs and unplugs that kind of device live at
   all: the table below, each entry the refusals libvirt 9.0 gives (qemuDomainAttachDeviceLive,
   qemuDomainDetachDeviceLive and the functions they call); tests/integration/
-  test_hot_plug_prediction.py attaches and detaches every entry on a running domain and expects them;
+  test_hot_plug_prediction.py attaches and detaches every entry on a running domain and expects them
+  (a TPM is only attached: running one needs swtpm);
 - whether the running domain has room for a new device: libvirt's own PCI address allocator
   answers, through virConnectDomainXMLToNative on the live definition with the new devices added.
   It places them as a hot-plug would (free slots on hot-pluggable buses that suit the device) and

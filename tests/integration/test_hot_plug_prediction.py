@@ -189,7 +189,8 @@ def unplugging():
         bed.cleanup()
 
 
-# (domain, the device to unplug: an alias or an XPath in the live XML, a piece of libvirt's or QEMU's refusal)
+# (domain, the device to unplug: an alias or an XPath in the live XML, a piece of libvirt's or QEMU's refusal).
+# Every entry of the table but the TPM: a domain with one runs only with swtpm.
 NEVER_UNPLUGGED = [
     ('q35', 'ua-video2', "live detach of device 'video' is not supported"),
     ('q35', 'ua-snd', "live detach of device 'sound' is not supported"),
