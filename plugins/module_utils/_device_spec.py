@@ -422,6 +422,9 @@ def _default_disk_bus(root, element, spec):
 # Changes libvirt applies to a running device in place (virDomainUpdateDeviceFlags): media of
 # removable disks, and interface settings (see live_update).
 LIVE_UPDATES = (('disk', 'cdrom'), ('disk', 'floppy'), ('interface', None))
+# What libvirt 9.0 changes on a running removable drive: its medium (the source, with the disk type and
+# the format that go with it). Other changes it refuses ("cannot modify field 'cache' of the disk",
+# "… 'serial' …") or takes without applying them (readonly): they wait for a cold boot.
 # What libvirt 9.0 changes on a running interface (qemuDomainChangeNet): its link state, whatever
 # backs it; where a tap on a host bridge backs it, also the bridge, the bandwidth and the filter. Other
 # changes it refuses ("cannot modify network device model from virtio to e1000", "cannot modify MTU")
@@ -435,8 +438,8 @@ def live_update(running, element):
     """The device to hand to virDomainUpdateDeviceFlags so that the running device takes what element asks
     and libvirt changes in place, or None when none of that changes."""
     wanted = merged(running, element)
-    if running.tag != 'interface':
-        return wanted
+    if running.tag == 'disk':
+        return _medium_update(running, wanted)
     children = INTERFACE_LIVE_CHILDREN
     if running.get('type') in TAP_INTERFACE_TYPES and wanted.get('type') == running.get('type'):
         children += TAP_INTERFACE_LIVE_CHILDREN
@@ -450,6 +453,31 @@ def live_update(running, element):
         for child in wanted.findall(tag):
             update.append(dx.clone(child))
     return update
+
+
+def _medium_update(running, wanted):
+    """The running drive with wanted's medium, or None when the medium stays."""
+    if _medium_kind(running) == _medium_kind(wanted) and _same_children(running, wanted, 'source'):
+        return None
+    update = dx.clone(running)
+    update.set('type', wanted.get('type'))
+    for tag in ('source', 'backingStore'):
+        for child in update.findall(tag):
+            update.remove(child)
+    for child in wanted.findall('source'):
+        update.append(dx.clone(child))
+    driver = update.find('driver')
+    if driver is not None:
+        driver.attrib.pop('type', None)
+        if _medium_kind(wanted)[1]:
+            driver.set('type', _medium_kind(wanted)[1])
+    return update
+
+
+def _medium_kind(disk):
+    """The disk type and the format of a drive's medium."""
+    driver = disk.find('driver')
+    return disk.get('type'), driver.get('type') if driver is not None else None
 
 
 def _same_children(left, right, tag):

@@ -11,10 +11,11 @@ questions are answered here:
   qemuDomainDetachDeviceLive and the functions they call); tests/integration/
   test_hot_plug_prediction.py attaches and detaches every entry on a running domain and expects them
   (a TPM is only attached: running one needs swtpm);
-- whether the running domain has room for a new device: libvirt's own PCI address allocator
-  answers, through virConnectDomainXMLToNative on the live definition with the new devices added.
-  It places them as a hot-plug would (free slots on hot-pluggable buses that suit the device) and
-  adds a PCI controller (root port, bridge) only when none is free; a hot-plug never adds one;
+- whether the running domain has room for a new device: libvirt's own PCI and USB address
+  allocators answer, through virConnectDomainXMLToNative on the live definition with the new devices
+  added. They place them as a hot-plug would (free slots on hot-pluggable buses that suit the device,
+  free USB ports) and add a PCI controller (root port, bridge) or a USB hub only when none is free; a
+  hot-plug never adds one ("No free USB ports");
 - whether a device to unplug is held where it sits: its PCI address in the live XML says (the PCI
   Express root bus, a controller with hot-plug turned off, a slot shared by several functions), and
   a SCSI controller is held by the devices still on it.
@@ -151,6 +152,8 @@ def _pc_without_acpi(root):
             and root.find('features/acpi') is None)
 
 
+# The USB hub libvirt adds when a USB controller's ports run out.
+_USB_HUB = 'usb-hub'
 # A device libvirt puts on the PCI root bus of a PC (i440fx) machine.
 _ON_PCI_ROOT = '"bus":"pci.0"'
 
@@ -168,6 +171,8 @@ def _no_room(hypervisor, current, devices):
     needed = {first or second for first, second in _PCI_CONTROLLER_ID.findall(argv)}
     if needed - running:
         return 'no free hot-pluggable PCI slot for it in the running domain (libvirt would have to add a PCI controller)'
+    if argv.count(_USB_HUB) > len(dx.find_devices(current, 'hub')):
+        return 'no free USB port for it in the running domain (libvirt would have to add a USB hub)'
     if _pc_without_acpi(current):
         before = hypervisor.qemu_argv(current)
         if before is not None and argv.count(_ON_PCI_ROOT) > before.count(_ON_PCI_ROOT):

@@ -17,8 +17,8 @@ description:
     kinds by type and model). Two devices holding one alias are refused.
   - A device that exists but differs from the spec gets the spec's attributes and elements (the others stay);
     a cdrom's or floppy's medium and an interface's link state (on a bridge or network interface also its
-    source, bandwidth and filter) are also updated live, other changes (a NIC's model, MTU, driver) wait for
-    a cold boot (RV(domains.reboot_required)). An empty C(source) (V('')) takes the medium out of a cdrom or
+    source, bandwidth and filter) are also updated live, other changes (a NIC's model, MTU or driver, a
+    drive's cache mode or serial) wait for a cold boot (RV(domains.reboot_required)). An empty C(source) (V('')) takes the medium out of a cdrom or
     floppy, live as well.
   - What a new device's spec leaves out is filled from the domain, in this order - the domain's stashed
     C(hw_*) values (see M(virtuned.libvirt.virt_device_bus)), its guest OS's recommendations, then libvirt's

@@ -102,6 +102,19 @@ def test_check_mode_knows_when_a_running_domain_has_no_room_for_a_second_virtio_
     assert planned['reboot_required'] == result['reboot_required'] == [tight]
 
 
+def test_check_mode_knows_when_a_running_domain_has_no_free_usb_port(scratch):
+    """Three tablets on a 4-port xHCI controller: one more USB device fits, the next would need a hub."""
+    four_ports = "<controller type='usb' index='0' model='qemu-xhci' ports='4'/>"
+    name = testbed.running_with_acpi(scratch, 'q35', devices=four_ports + "<input type='tablet' bus='usb'/>" * 3)
+    args = {'name': name, 'devices': [{'kind': 'input', 'alias': alias, 'type': kind, 'bus': 'usb'}
+                                      for alias, kind in (('keys', 'keyboard'), ('mouse', 'mouse'))]}
+    planned = testbed.run_module('virt_device', args, check=True)
+    result = testbed.run_module('virt_device', args)
+    assert _outcome(planned, name) == _outcome(result, name) == (
+        [('attached', 'input', 'ua-keys'), ('not attached', 'input', 'ua-mouse')], True)
+    assert 'No free USB ports' in result['domains'][name]['live_changes'][1]['error']
+
+
 @pytest.mark.parametrize('machine, acpi, refused', [
     # The sound card never plugs live; on q35 the conventional PCI watchdog finds no PCI slot (a bridge would
     # have to be added) and the virtio RNG takes the one free root port; i440fx plugs both through ACPI only.

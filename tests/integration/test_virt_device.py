@@ -99,6 +99,31 @@ def test_a_cdrom_gets_its_new_medium_live(scratch):
     assert testbed.run_module('virt_device', args)['changed'] is False
 
 
+def check_then_run_agree(args, name, live_actions, reboot_required):
+    """virt_device in check mode, then for real: both report these live actions and this cold-boot need."""
+    for check in (True, False):
+        outcome = testbed.run_module('virt_device', args, check=check)
+        assert [c['action'] for c in outcome['domains'][name]['live_changes']] == live_actions, check
+        assert outcome['domains'][name]['reboot_required'] is reboot_required, check
+
+
+@pytest.mark.parametrize('new_medium, live_actions', [(True, ['updated']), (False, [])])
+def test_a_running_drive_takes_only_its_new_medium_live(scratch, new_medium, live_actions):
+    """libvirt refuses to change a running drive's cache mode (and the medium with it): the medium goes in
+    now, the cache mode at the cold boot, in check mode as in the run."""
+    first, second = testbed.image(testbed.scratch_name('iso1')), testbed.image(testbed.scratch_name('iso2'))
+    name = scratch.create('q35', running=True, devices=CDROM.format(iso=first))
+    args = {'name': name, 'devices': [{'kind': 'disk', 'device': 'cdrom', 'target': 'sda',
+                                       'source': second if new_medium else first, 'driver': {'cache': 'none'}}]}
+    check_then_run_agree(args, name, live_actions, reboot_required=True)
+    running = testbed.parse(scratch.live_xml(name)).find("devices/disk[@device='cdrom']")
+    assert running.find('source').get('file') == (second if new_medium else first)
+    assert running.find('driver').get('cache') is None
+    persistent = testbed.parse(scratch.inactive_xml(name)).find("devices/disk[@device='cdrom']")
+    assert persistent.find('driver').get('cache') == 'none'
+    assert testbed.run_module('virt_device', args)['changed'] is False
+
+
 FLOPPY = "<disk type='file' device='floppy'><source file='{iso}'/><target dev='fda' bus='fdc'/></disk>"
 
 
@@ -137,11 +162,7 @@ def test_a_running_interface_takes_live_only_what_libvirt_changes_in_place(scrat
     snippet = "<interface type='user'><mac address='%s'/>%s%s</interface>" % (
         mac, "<model type='%s'/>" % model if model else '', "<link state='%s'/>" % link if link else '')
     args = {'name': name, 'devices': [{'xml': snippet}]}
-    planned = testbed.run_module('virt_device', args, check=True)
-    result = testbed.run_module('virt_device', args)
-    for outcome in (planned, result):
-        assert [c['action'] for c in outcome['domains'][name]['live_changes']] == live_actions
-        assert outcome['domains'][name]['reboot_required'] is reboot_required
+    check_then_run_agree(args, name, live_actions, reboot_required)
     running = testbed.parse(scratch.live_xml(name)).find('devices/interface')
     assert running.find('model').get('type') == 'virtio'
     assert (running.find('link') is not None and running.find('link').get('state')) == (link or False)

@@ -224,3 +224,24 @@ def test_a_running_interface_is_updated_only_in_what_libvirt_changes_in_place(ki
     assert update.find('alias').get('name') == 'net0'
     for tag in changed:
         assert dx.same_document(update.find(tag), element.find(tag))
+
+
+RUNNING_CDROM = """<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='/a.iso' index='1'/>
+<backingStore/><target dev='sda' bus='sata'/><readonly/><alias name='sata0-0-0'/></disk>"""
+
+
+@pytest.mark.parametrize('spec, medium', [
+    ({'source': '/b.iso', 'driver': {'cache': 'none'}}, '/b.iso'),  # the medium now, the cache at a cold boot
+    ({'source': ''}, None),  # ejected
+    ({'source': '/a.iso', 'driver': {'cache': 'none'}}, 'unchanged'),
+])
+def test_a_running_drive_is_updated_only_in_its_medium(spec, medium):
+    running = dx.parse(RUNNING_CDROM, root_tag=None)
+    full = dict(spec, kind='disk', device='cdrom', target='sda')
+    update = spec_.live_update(running, spec_.element_of(full))
+    if medium == 'unchanged':
+        assert update is None
+        return
+    assert update.find('driver').get('cache') is None and update.find('driver').get('type') == 'raw'
+    assert (update.find('source').get('file') if update.find('source') is not None else None) == medium
+    assert update.find('alias').get('name') == 'sata0-0-0' and update.find('readonly') is not None

@@ -46,17 +46,21 @@ def test_the_table_of_devices_libvirt_never_plugs_or_unplugs_live(snippet, refus
 
 
 class CommandLines:
-    """Stands in for Hypervisor.qemu_argv: a root port per unplaced virtio device beyond the free ones."""
+    """Stands in for Hypervisor.qemu_argv: a root port per unplaced virtio device beyond the free ones, a USB
+    hub once the USB inputs outnumber the free USB ports."""
 
-    def __init__(self, free_ports):
-        self.free_ports = free_ports
+    def __init__(self, free_ports, free_usb_ports=4):
+        self.free_ports, self.free_usb_ports = free_ports, free_usb_ports
         self.asked = []
 
     def qemu_argv(self, root):
         self.asked.append(dx.serialize(root))
         unplaced = len(dx.find_devices(root, 'rng'))
         ports = 1 + max(0, unplaced - self.free_ports)
-        return ' '.join('-device \'{"driver":"pcie-root-port","id":"pci.%d"}\'' % i for i in range(1, ports + 1))
+        argv = ['-device \'{"driver":"pcie-root-port","id":"pci.%d"}\'' % i for i in range(1, ports + 1)]
+        if len(dx.find_devices(root, 'input', bus='usb')) > self.free_usb_ports:
+            argv.append('-device \'{"driver":"usb-hub","id":"hub0","bus":"usb.0","port":"4"}\'')
+        return ' '.join(argv)
 
 
 def test_a_device_that_fits_takes_its_room_from_the_next():
@@ -165,3 +169,10 @@ def test_a_device_whose_controller_is_refused_is_refused_too():
     assert 'virtio-serial controller' in reasons[0]
     assert 'its virtio-serial controller could not be hot-plugged first' in reasons[1]
     assert reasons[2] is None
+
+
+def test_a_usb_device_needs_a_free_usb_port():
+    stub = CommandLines(free_ports=5, free_usb_ports=1)
+    inputs = [element("<input type='keyboard' bus='usb'/>"), element("<input type='mouse' bus='usb'/>")]
+    reasons = _hotplug.attach_refusals(stub, dx.parse(Q35), inputs)
+    assert reasons[0] is None and 'no free USB port' in reasons[1]
