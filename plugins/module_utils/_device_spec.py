@@ -422,9 +422,6 @@ def _default_disk_bus(root, element, spec):
 # Changes libvirt applies to a running device in place (virDomainUpdateDeviceFlags): media of
 # removable disks, and interface settings (see live_update).
 LIVE_UPDATES = (('disk', 'cdrom'), ('disk', 'floppy'), ('interface', None))
-# What libvirt 9.0 changes on a running removable drive: its medium (the source, with the disk type and
-# the format that go with it). Other changes it refuses ("cannot modify field 'cache' of the disk",
-# "… 'serial' …") or takes without applying them (readonly): they wait for a cold boot.
 # What libvirt 9.0 changes on a running interface (qemuDomainChangeNet): its link state, whatever
 # backs it; where a tap on a host bridge backs it, also the bridge, the bandwidth and the filter. Other
 # changes it refuses ("cannot modify network device model from virtio to e1000", "cannot modify MTU")
@@ -440,6 +437,11 @@ def live_update(running, element):
     wanted = merged(running, element)
     if running.tag == 'disk':
         return _medium_update(running, wanted)
+    return _interface_update(running, wanted)
+
+
+def _interface_update(running, wanted):
+    """The running interface with what libvirt changes in place taken from wanted, or None."""
     children = INTERFACE_LIVE_CHILDREN
     if running.get('type') in TAP_INTERFACE_TYPES and wanted.get('type') == running.get('type'):
         children += TAP_INTERFACE_LIVE_CHILDREN
@@ -456,7 +458,10 @@ def live_update(running, element):
 
 
 def _medium_update(running, wanted):
-    """The running drive with wanted's medium, or None when the medium stays."""
+    """The running drive with wanted's medium (its source, with the disk type and format that go with it), or
+    None when the medium stays. libvirt 9.0 changes nothing else on a running removable drive: it refuses a
+    cache mode or serial change ("cannot modify field 'cache' of the disk") and the medium with it, and takes a
+    readonly change without applying it; those wait for a cold boot."""
     if _medium_kind(running) == _medium_kind(wanted) and _same_children(running, wanted, 'source'):
         return None
     update = dx.clone(running)
