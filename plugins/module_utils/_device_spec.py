@@ -295,9 +295,7 @@ def _take_medium_out(disk):
     # wants a source in a network disk. The 'fat' format (a directory shown as a FAT image) goes with
     # the directory: libvirt refuses it on a file drive.
     disk.set('type', 'file')
-    for tag in ('source', 'backingStore'):
-        for child in disk.findall(tag):
-            disk.remove(child)
+    dx.remove_children(disk, 'source', 'backingStore')
     driver = disk.find('driver')
     if driver is not None and driver.get('type') == 'fat':
         del driver.attrib['type']
@@ -450,10 +448,7 @@ def _interface_update(running, wanted):
         return None
     update = dx.clone(running)
     for tag in changing:
-        for child in update.findall(tag):
-            update.remove(child)
-        for child in wanted.findall(tag):
-            update.append(dx.clone(child))
+        _take_children(update, wanted, tag)
     return update
 
 
@@ -462,20 +457,18 @@ def _medium_update(running, wanted):
     None when the medium stays. libvirt 9.0 changes nothing else on a running removable drive: it refuses a
     cache mode or serial change ("cannot modify field 'cache' of the disk") and the medium with it, and takes a
     readonly change without applying it; those wait for a cold boot."""
-    if _medium_kind(running) == _medium_kind(wanted) and _same_children(running, wanted, 'source'):
+    disk_type, medium_format = _medium_kind(wanted)
+    if _medium_kind(running) == (disk_type, medium_format) and _same_children(running, wanted, 'source'):
         return None
     update = dx.clone(running)
-    update.set('type', wanted.get('type'))
-    for tag in ('source', 'backingStore'):
-        for child in update.findall(tag):
-            update.remove(child)
-    for child in wanted.findall('source'):
-        update.append(dx.clone(child))
+    update.set('type', disk_type)
+    dx.remove_children(update, 'backingStore')  # the old medium's
+    _take_children(update, wanted, 'source')
     driver = update.find('driver')
     if driver is not None:
         driver.attrib.pop('type', None)
-        if _medium_kind(wanted)[1]:
-            driver.set('type', _medium_kind(wanted)[1])
+        if medium_format:
+            driver.set('type', medium_format)
     return update
 
 
@@ -483,6 +476,13 @@ def _medium_kind(disk):
     """The disk type and the format of a drive's medium."""
     driver = disk.find('driver')
     return disk.get('type'), driver.get('type') if driver is not None else None
+
+
+def _take_children(update, wanted, tag):
+    """Give update wanted's children of that tag in place of its own."""
+    dx.remove_children(update, tag)
+    for child in wanted.findall(tag):
+        update.append(dx.clone(child))
 
 
 def _same_children(left, right, tag):

@@ -546,8 +546,14 @@ def disks(root, device=None):
 
 
 def remove_address(element):
-    for address in element.findall('address'):
-        element.remove(address)
+    remove_children(element, 'address')
+
+
+def remove_children(element, *tags):
+    """Remove every child element of element with one of these tags."""
+    for tag in tags:
+        for child in element.findall(tag):
+            element.remove(child)
 
 
 def append_device(root, element):
