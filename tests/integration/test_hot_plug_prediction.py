@@ -57,14 +57,19 @@ PLUGGED_LIVE = [
 ]
 
 
+def _refusal(call, device):
+    """libvirt's refusal of a live attach or detach (call: the domain's method), or None when it takes it."""
+    try:
+        call(device, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    except libvirt.libvirtError as exc:
+        return str(exc)
+    return None
+
+
 def _attach(scratch, machine, snippet):
     name = testbed.running_with_acpi(scratch, machine, devices=testbed.SPARE_ROOT_PORTS if machine == 'q35' else '')
     xml = snippet.format(image=testbed.image(testbed.scratch_name('hotplug')))
-    try:
-        scratch.dom(name).attachDeviceFlags(xml, libvirt.VIR_DOMAIN_AFFECT_LIVE)
-    except libvirt.libvirtError as exc:
-        return xml, str(exc)
-    return xml, None
+    return xml, _refusal(scratch.dom(name).attachDeviceFlags, xml)
 
 
 @pytest.mark.parametrize('machine, snippet, refusal', NEVER_LIVE)
@@ -247,14 +252,9 @@ def _unplug(unplugging, key, device):
     element = live.find(device) if '/' in device else next(e for e in dx.devices(live)
                                                            if dx.device_alias(e) == device)
     prediction = _hotplug.detach_refusals(live, [element])[0]
-    try:
-        if '/' in device:
-            dom.detachDeviceFlags(dx.device_xml(element), libvirt.VIR_DOMAIN_AFFECT_LIVE)
-        else:
-            dom.detachDeviceAlias(device, libvirt.VIR_DOMAIN_AFFECT_LIVE)
-    except libvirt.libvirtError as exc:
-        return prediction, str(exc)
-    return prediction, None
+    if '/' in device:
+        return prediction, _refusal(dom.detachDeviceFlags, dx.device_xml(element))
+    return prediction, _refusal(dom.detachDeviceAlias, device)
 
 
 @pytest.mark.parametrize('key, device, refusal', NEVER_UNPLUGGED)
