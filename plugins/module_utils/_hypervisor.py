@@ -28,6 +28,7 @@ else:
     LIBVIRT_IMPORT_ERROR = None
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _storage
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import (
     ConcurrentChange, NoSuchDomain, RefusedByLibvirt, VirtunedError)
 
@@ -96,10 +97,15 @@ DOMAIN_SCHEMA = '/usr/share/libvirt/schemas/domain.rng'
 CALLS_AT_ONCE = 4
 
 
+def is_local(uri):
+    """Whether the URI names a daemon on this machine (no host): its files are this machine's."""
+    return not urlparse(uri).hostname
+
+
 def local_schema_applies(uri, daemon_version, library_version, schema_path=DOMAIN_SCHEMA):
-    """Whether the schema file here is the one the daemon validates with: a local URI (no host), a
-    daemon of this machine's libvirt version, and the file present."""
-    return (not urlparse(uri).hostname and daemon_version is not None and daemon_version == library_version
+    """Whether the schema file here is the one the daemon validates with: a local URI, a daemon of
+    this machine's libvirt version, and the file present."""
+    return (is_local(uri) and daemon_version is not None and daemon_version == library_version
             and os.path.exists(schema_path))
 
 
@@ -149,6 +155,7 @@ class Hypervisor:
         self._schema = None
         self._answers = {}  # anonymized definition -> libvirt's refusal or None, for this run
         self._driver_answers = {}  # what the QEMU driver was asked (dx.for_qemu_argv) -> (command line, refusal)
+        self.open_images = _storage.OpenImages(self)  # what check mode predicts the running domains hold
         libvirt.registerErrorHandler(_quiet, None)
         if not read_only:
             _event_loop()  # a read-only connection never unplugs, so it waits for no event
@@ -188,6 +195,21 @@ class Hypervisor:
         except libvirt.libvirtError as exc:
             raise VirtunedError('cannot list the domains on %s: %s' % (self.uri, _reason(exc)))
         return {name: (Domain(self, listed[name], name), name in running) for name in names if name in listed}
+
+    def is_local(self):
+        return is_local(self.uri)
+
+    def running_definitions(self):
+        """(name, live XML as an element) of every running domain, one after the other."""
+        try:
+            handles = self.conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)
+        except libvirt.libvirtError as exc:
+            raise VirtunedError('cannot list the domains on %s: %s' % (self.uri, _reason(exc)))
+        for handle in handles:
+            try:
+                yield handle.name(), dx.parse(handle.XMLDesc(0))
+            except libvirt.libvirtError:
+                continue  # stopped since the listing: it holds nothing
 
     def schema(self):
         """libvirt's domain schema, when the one installed here is the daemon's own (see

@@ -126,6 +126,10 @@ class DomainState:
         return self.hypervisor.capabilities(self.before)
 
 
+# What a run does for each live action, as its messages name it (see _hypervisor.Domain).
+LIVE_OPERATIONS = {'detached': 'hot-unplugging %s', 'updated': 'updating %s live', 'attached': 'hot-plugging %s'}
+
+
 class Change:
     """The planned persistent XML of one domain, and the devices to (un)plug or update live.
 
@@ -149,34 +153,42 @@ class Change:
         return self._plugs
 
     def refusals(self):
-        """Why the running domain would refuse each device to hot-unplug and each of plugs() (None: it
-        takes it), as two lists, asked once."""
+        """Why the running domain would refuse each device to hot-unplug, each update and each of plugs()
+        (None: it takes it), as three lists, asked once, in the order a run makes them: the images a
+        domain opens or closes count for the domains after it."""
         if self._refused is None:
-            self._refused = (_hotplug.detach_refusals(self.state.live, self.detach),
-                             _hotplug.attach_refusals(self.state.hypervisor, self.state.live, self.plugs()))
+            name, images = self.state.name, self.state.hypervisor.open_images
+            detach = _hotplug.detach_refusals(self.state.live, self.detach)
+            for device, reason in zip(self.detach, detach):
+                if reason is None and device.tag == 'disk':
+                    images.closed(name, device)
+            update = [images.medium_refusal(name, device) if device.tag == 'disk' else None
+                      for device in self.update]
+            attach = _hotplug.attach_refusals(self.state.hypervisor, self.state.live, self.plugs())
+            self._refused = (detach, update, attach)
         return self._refused
 
     def predicted_live_changes(self):
-        """live_changes as check mode predicts them, in the order a run does them: each unplug and
-        hot-plug done unless libvirt would refuse it (see _hotplug), every update done. A real run may
-        still find the guest holding a device ('pending')."""
-        refused_detach, refused_attach = self.refusals()
+        """live_changes as check mode predicts them, in the order a run does them: each unplug, update
+        and hot-plug done unless libvirt or QEMU would refuse it (see _hotplug and _storage). A real run
+        may still find the guest holding a device ('pending')."""
+        refused_detach, refused_update, refused_attach = self.refusals()
         changes = []
         for action, devices, refusals in (('detached', self.detach, refused_detach),
-                                          ('updated', self.update, [None] * len(self.update)),
+                                          ('updated', self.update, refused_update),
                                           ('attached', self.plugs(), refused_attach)):
             for device, refusal in zip(devices, refusals):
                 entry = {'action': action, 'device': dx.abstract(device)}
                 if refusal:
-                    operation = 'hot-unplugging' if action == 'detached' else 'hot-plugging'
-                    entry.update(action='not ' + action, error="domain '%s': %s %s would fail: %s"
-                                 % (self.state.name, operation, dx.device_label(device), refusal))
+                    operation = LIVE_OPERATIONS[action] % dx.device_label(device)
+                    entry.update(action='not ' + action, error="domain '%s': %s would fail: %s"
+                                 % (self.state.name, operation, refusal))
                 changes.append(entry)
         return changes
 
     def predicted_live(self):
         live = dx.clone(self.state.live)
-        refused_detach, refused_attach = self.refusals()
+        refused_detach, refused_update, refused_attach = self.refusals()
         for device, refusal in zip(self.detach, refused_detach):
             if refusal:
                 continue
@@ -184,7 +196,7 @@ class Change:
                 if dx.device_identity(element) == dx.device_identity(device):
                     dx.remove_device(element)
                     break
-        for device in self.update:
+        for device in (device for device, refusal in zip(self.update, refused_update) if not refusal):
             for element in dx.devices(live):
                 if element.tag == device.tag and dx.device_alias(element) == dx.device_alias(device):
                     element.getparent().replace(element, dx.clone(device))

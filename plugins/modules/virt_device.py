@@ -228,9 +228,11 @@ domains:
         - What was done to the running domain, in order; empty when it does not run.
         - In check mode, what a run would do. A hot-plug libvirt would refuse (a kind or bus it never plugs live, no
           free hot-pluggable slot in the running domain) is predicted V(not attached), an unplug it would refuse (such a
-          kind or bus, a device held by its PCI slot, a SCSI controller with disks left on it) V(not detached); every
-          other (un)plug and update is predicted done, a controller a new device needs first included. V(pending),
-          V(not updated) and refusals for other reasons (a missing file, the guest) show only in a real run.
+          kind or bus, a device held by its PCI slot, a SCSI controller with disks left on it) V(not detached), a disk or
+          new medium whose image is not there (on a local URI) or is held by another disk under QEMU's image locking
+          V(not attached) or V(not updated); every other (un)plug and update is predicted done, a controller a new device
+          needs first included. V(pending) and refusals for other reasons (the guest, an image of another format than
+          its driver says) show only in a real run.
       type: list
       elements: dict
       contains:

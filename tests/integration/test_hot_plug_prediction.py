@@ -5,7 +5,6 @@ check mode's live_changes match the run's with and without room in the running d
 
 from __future__ import annotations
 
-import libvirt
 import pytest
 
 import testbed
@@ -57,19 +56,10 @@ PLUGGED_LIVE = [
 ]
 
 
-def _refusal(call, device):
-    """libvirt's refusal of a live attach or detach (call: the domain's method), or None when it takes it."""
-    try:
-        call(device, libvirt.VIR_DOMAIN_AFFECT_LIVE)
-    except libvirt.libvirtError as exc:
-        return str(exc)
-    return None
-
-
 def _attach(scratch, machine, snippet):
     name = testbed.running_with_acpi(scratch, machine, devices=testbed.SPARE_ROOT_PORTS if machine == 'q35' else '')
     xml = snippet.format(image=testbed.image(testbed.scratch_name('hotplug')))
-    return xml, _refusal(scratch.dom(name).attachDeviceFlags, xml)
+    return xml, testbed.live_refusal(scratch.dom(name).attachDeviceFlags, xml)
 
 
 @pytest.mark.parametrize('machine, snippet, refusal', NEVER_LIVE)
@@ -253,8 +243,8 @@ def _unplug(unplugging, key, device):
                                                            if dx.device_alias(e) == device)
     prediction = _hotplug.detach_refusals(live, [element])[0]
     if '/' in device:
-        return prediction, _refusal(dom.detachDeviceFlags, dx.device_xml(element))
-    return prediction, _refusal(dom.detachDeviceAlias, device)
+        return prediction, testbed.live_refusal(dom.detachDeviceFlags, dx.device_xml(element))
+    return prediction, testbed.live_refusal(dom.detachDeviceAlias, device)
 
 
 @pytest.mark.parametrize('key, device, refusal', NEVER_UNPLUGGED)

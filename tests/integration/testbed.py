@@ -296,6 +296,15 @@ def failures(output):
     return [t for t in output['tasks'] if t['result'].get('failed') and not t['result'].get('ignore_errors')]
 
 
+def live_refusal(call, device):
+    """libvirt's refusal of a live attach or detach (call: the domain's method), or None when it takes it."""
+    try:
+        call(device, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    except libvirt.libvirtError as exc:
+        return str(exc)
+    return None
+
+
 def wait_for(condition, timeout=60, interval=0.01):
     """Poll condition() until it is true; returns whether it became true in time."""
     deadline = time.monotonic() + timeout
