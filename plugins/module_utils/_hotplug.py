@@ -110,9 +110,11 @@ def attach_refusals(hypervisor, live, devices):
 
 
 def with_controllers(devices, definition, live):
-    """The devices to hot-plug (elements), each preceded by the controller of definition it hangs on when
-    the running domain (live) lacks it, so that the controller is plugged first (a SCSI controller for a
-    SCSI disk, a virtio-serial one for a virtio channel)."""
+    """The devices to hot-plug (elements), each as definition has it and preceded by the controller of
+    definition it hangs on when the running domain (live) lacks it, so that the controller is plugged first
+    (a SCSI controller for a SCSI disk, a virtio-serial one for a virtio channel). What libvirt filled in
+    when it defined a device goes live with it (a new interface's MAC address: the running one must be the
+    same), but not an address the device was not given: the running domain places it."""
     if not devices:
         return []  # live is None on a domain that does not run
     running = {(c.get('type'), c.get('index')) for c in dx.find_devices(live, 'controller')}
@@ -127,8 +129,15 @@ def with_controllers(devices, definition, live):
             dx.remove_address(controller)
             placed.append(controller)
             running.add(needed)
-        placed.append(device)
+        placed.append(device if twin is device else _as_defined(twin, device))
     return placed
+
+
+def _as_defined(defined, planned):
+    plugged = dx.clone(defined)
+    if planned.find('address') is None:
+        dx.remove_address(plugged)
+    return plugged
 
 
 # address type -> the controller type it hangs on (drive addresses: the disk's bus)

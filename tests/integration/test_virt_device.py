@@ -171,6 +171,19 @@ def test_a_running_interface_takes_live_only_what_libvirt_changes_in_place(scrat
     assert testbed.run_module('virt_device', args)['changed'] is False
 
 
+def test_a_new_interface_runs_with_the_mac_address_libvirt_gave_its_definition(scratch):
+    """libvirt picks a MAC address for an interface given none, when it defines it and again when it plugs it:
+    the running interface must be the one defined, or the guest's NIC changes at the next cold boot."""
+    name = testbed.running_with_acpi(scratch, 'q35', devices=testbed.SPARE_ROOT_PORTS)
+    args = {'name': name, 'devices': [{'kind': 'interface', 'alias': 'lan', 'type': 'user', 'model': 'virtio'}]}
+    check_then_run_agree(args, name, ['attached'], reboot_required=False)
+    definitions = (scratch.inactive_xml(name), scratch.live_xml(name))
+    macs = [[interface.find('mac').get('address') for interface in testbed.parse(xml).findall('devices/interface')
+             if interface.find("alias[@name='ua-lan']") is not None] for xml in definitions]
+    assert len(macs[0]) == 1 and macs[0] == macs[1]
+    assert testbed.run_module('virt_device', args)['changed'] is False
+
+
 def test_a_new_disk_goes_on_the_stashed_bus_with_a_controller(scratch):
     name = scratch.create('q35')
     assert testbed.run_module('virt_device_bus', {'name': name, 'disk_bus': 'scsi'})['changed'] is True
