@@ -16,7 +16,7 @@ questions are answered here:
   added. They place them as a hot-plug would (free slots on hot-pluggable buses that suit the device,
   free USB ports) and add a PCI controller (root port, bridge) or a USB hub only when none is free; a
   hot-plug never adds one ("No free USB ports");
-- whether a disk's storage can be opened (there, not locked by another disk): see _storage;
+- whether the host has what the device opens (its image, network, socket, …): see _host_resources;
 - whether a device to unplug is held where it sits: its PCI address in the live XML says (the PCI
   Express root bus, a controller with hot-plug turned off, a slot shared by several functions), and
   a SCSI controller is held by the devices still on it.
@@ -97,13 +97,11 @@ def attach_refusals(hypervisor, live, devices):
         needed = controller_of(device)
         reason = never_live(device) or (
             needed in refused_controllers and 'its %s controller could not be hot-plugged first' % needed[0]
-        ) or (device.tag == 'disk' and hypervisor.open_images.refusal(name, device)
-              ) or _no_room(hypervisor, current, fitted + [device])
+        ) or hypervisor.host_resources.refusal(name, device) or _no_room(hypervisor, current, fitted + [device])
         refusals.append(reason)
         if reason is None:
             fitted.append(device)
-            if device.tag == 'disk':
-                hypervisor.open_images.opened(name, device)
+            hypervisor.host_resources.opened(name, device)
         elif device.tag == 'controller':
             refused_controllers.add((device.get('type'), device.get('index')))
     return refusals

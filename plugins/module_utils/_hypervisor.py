@@ -28,7 +28,7 @@ else:
     LIBVIRT_IMPORT_ERROR = None
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _storage
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _host_resources
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import (
     ConcurrentChange, NoSuchDomain, RefusedByLibvirt, VirtunedError)
 
@@ -155,7 +155,8 @@ class Hypervisor:
         self._schema = None
         self._answers = {}  # anonymized definition -> libvirt's refusal or None, for this run
         self._driver_answers = {}  # what the QEMU driver was asked (dx.for_qemu_argv) -> (command line, refusal)
-        self.open_images = _storage.OpenImages(self)  # what check mode predicts the running domains hold
+        self.host_resources = _host_resources.HostResources(self)  # what check mode asks of the host
+        self._host_answers = {}  # ('network' or 'interface', name) -> libvirt's refusal or None, for this run
         libvirt.registerErrorHandler(_quiet, None)
         if not read_only:
             _event_loop()  # a read-only connection never unplugs, so it waits for no event
@@ -210,6 +211,31 @@ class Hypervisor:
                 yield handle.name(), dx.parse(handle.XMLDesc(0))
             except libvirt.libvirtError:
                 continue  # stopped since the listing: it holds nothing
+
+    def network_refusal(self, name):
+        """Why libvirt could not connect a running domain's interface to its network name, or None; asked
+        once a run."""
+        key = ('network', name)
+        if key not in self._host_answers:
+            try:
+                active = self.conn.networkLookupByName(name).isActive()
+                self._host_answers[key] = None if active else "network '%s' is not active" % name
+            except libvirt.libvirtError as exc:
+                self._host_answers[key] = _reason(exc)
+        return self._host_answers[key]
+
+    def host_interface_refusal(self, name):
+        """Why a host interface (a bridge, a macvtap's device) is not there to connect to, when libvirt's
+        interface driver says so; None when it is there or the driver cannot tell. Asked once a run."""
+        key = ('interface', name)
+        if key not in self._host_answers:
+            self._host_answers[key] = None
+            try:
+                self.conn.interfaceLookupByName(name)
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() == libvirt.VIR_ERR_NO_INTERFACE:
+                    self._host_answers[key] = "host interface '%s' is not there (%s)" % (name, _reason(exc))
+        return self._host_answers[key]
 
     def schema(self):
         """libvirt's domain schema, when the one installed here is the daemon's own (see

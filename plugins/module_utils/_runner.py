@@ -157,20 +157,19 @@ class Change:
         (None: it takes it), as three lists, asked once, in the order a run makes them: the images a
         domain opens or closes count for the domains after it."""
         if self._refused is None:
-            name, images = self.state.name, self.state.hypervisor.open_images
+            name, host = self.state.name, self.state.hypervisor.host_resources
             detach = _hotplug.detach_refusals(self.state.live, self.detach)
             for device, reason in zip(self.detach, detach):
-                if reason is None and device.tag == 'disk':
-                    images.closed(name, device)
-            update = [images.medium_refusal(name, device) if device.tag == 'disk' else None
-                      for device in self.update]
+                if reason is None:
+                    host.closed(name, device)
+            update = [host.update_refusal(name, device) for device in self.update]
             attach = _hotplug.attach_refusals(self.state.hypervisor, self.state.live, self.plugs())
             self._refused = (detach, update, attach)
         return self._refused
 
     def predicted_live_changes(self):
         """live_changes as check mode predicts them, in the order a run does them: each unplug, update
-        and hot-plug done unless libvirt or QEMU would refuse it (see _hotplug and _storage). A real run
+        and hot-plug done unless libvirt or QEMU would refuse it (see _hotplug and _host_resources). A real run
         may still find the guest holding a device ('pending')."""
         refused_detach, refused_update, refused_attach = self.refusals()
         changes = []

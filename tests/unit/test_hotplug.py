@@ -45,12 +45,28 @@ def test_the_table_of_devices_libvirt_never_plugs_or_unplugs_live(snippet, refus
     assert bool(_hotplug.never_live(element(snippet))) is refused
 
 
+class HostHas:
+    """Stands in for Hypervisor.host_resources: the host has what every device opens but those of refused
+    (their aliases)."""
+
+    def __init__(self, refused=()):
+        self.refused = refused
+        self.opened_devices = []
+
+    def refusal(self, _name, device):
+        return 'not on the host' if dx.device_alias(device) in self.refused else None
+
+    def opened(self, _name, device):
+        self.opened_devices.append(dx.device_alias(device))
+
+
 class CommandLines:
     """Stands in for Hypervisor.qemu_argv: a root port per unplaced virtio device beyond the free ones, a USB
     hub once the USB inputs outnumber the free USB ports."""
 
-    def __init__(self, free_ports, free_usb_ports=4):
+    def __init__(self, free_ports, free_usb_ports=4, host=None):
         self.free_ports, self.free_usb_ports = free_ports, free_usb_ports
+        self.host_resources = host or HostHas()
         self.asked = []
 
     def qemu_argv(self, root):
@@ -77,8 +93,18 @@ def test_a_device_that_fits_takes_its_room_from_the_next():
                and '/dev/pts/4' not in q and '5904' not in q for q in stub.asked)
 
 
+def test_a_device_the_host_cannot_give_what_it_opens_leaves_its_room_to_the_next():
+    rngs = [element("<rng model='virtio'><alias name='ua-rng%d'/></rng>" % n) for n in range(2)]
+    host = HostHas(refused=('ua-rng0',))
+    reasons = _hotplug.attach_refusals(CommandLines(free_ports=1, host=host), dx.parse(Q35), rngs)
+    assert reasons == ['not on the host', None]
+    assert host.opened_devices == ['ua-rng1']
+
+
 def test_no_command_line_means_no_judgement():
     class Refusing:
+        host_resources = HostHas()
+
         def qemu_argv(self, _root):
             return None
 

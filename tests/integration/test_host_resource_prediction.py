@@ -1,18 +1,21 @@
-"""Check mode's prediction of hot-plugs and medium changes refused for their storage, against the real libvirtd
-and QEMU: an image that is not there, a storage pool or volume libvirt cannot give, an image another disk holds
-under QEMU's image locking. No definition check sees these; check mode must say what the run then reports."""
+"""Check mode's prediction of hot-plugs and live updates refused for what they open on the host, against the real
+libvirtd and QEMU: an image that is not there or that another disk holds under QEMU's image locking, a network
+that is not there or not running, a bridge or host interface that is not there, a character device's file,
+socket or device node. No definition check sees these; check mode must say what the run then reports."""
 
 from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+import uuid
 
 import libvirt
 import pytest
 
 import testbed
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
-from ansible_collections.virtuned.libvirt.plugins.module_utils import _storage
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _host_resources
 from ansible_collections.virtuned.libvirt.plugins.module_utils._hypervisor import Hypervisor
 
 SCSI = "<controller type='scsi' index='0' model='virtio-scsi'/>"
@@ -40,7 +43,7 @@ def test_qemu_image_locking_refuses_exactly_the_pairs_the_prediction_refuses(scr
         assert testbed.live_refusal(scratch.dom(holder).attachDeviceFlags, scsi_disk(path, 'sdb', held)) is None
         new = scsi_disk(path, 'sdc', wanted)
         with Hypervisor(testbed.URI) as hypervisor:
-            predicted = _storage.OpenImages(hypervisor).refusal(opener, dx.parse(new, root_tag=None))
+            predicted = _host_resources.HostResources(hypervisor).refusal(opener, dx.parse(new, root_tag=None))
         refused = testbed.live_refusal(scratch.dom(opener).attachDeviceFlags, new)
         seen[held, wanted] = refused is not None
         assert (predicted is None) == (refused is None), (held, wanted, predicted, refused)
@@ -65,7 +68,8 @@ def _live_changes(result, name):
 
 def check_then_run(args, names, fragment=None):
     """virt_device in check mode, then for real: both make the same live changes on each domain, and where
-    they refuse one, both errors carry fragment. Returns the run's live changes per domain."""
+    they refuse one, both errors carry fragment (what is missing, named alike by both). Returns the run's live
+    changes per domain."""
     planned = testbed.run_module('virt_device', args, check=True)
     result = testbed.run_module('virt_device', args)
     assert 'failed' not in result, result
@@ -151,3 +155,95 @@ def test_check_mode_knows_a_running_drive_cannot_take_a_medium_another_domain_wr
         ['not updated']
     live = dx.parse(scratch.live_xml(reader)).find("devices/disk[@device='cdrom']/source")
     assert live.get('file') == iso
+
+
+@pytest.fixture
+def bridge():
+    """A bridge on the host, there for the test only."""
+    name = 'vtbr' + uuid.uuid4().hex[:8]
+    subprocess.run(['ip', 'link', 'add', name, 'type', 'bridge'], check=True)
+    yield name
+    subprocess.run(['ip', 'link', 'del', name], check=True)
+
+
+@pytest.fixture
+def network(scratch):
+    """An isolated libvirt network (no addresses, so no DHCP server), defined and running."""
+    name = testbed.scratch_name('net')
+    defined = scratch.conn.networkDefineXML("<network><name>%s</name><bridge name='vtnb%s'/></network>"
+                                            % (name, uuid.uuid4().hex[:8]))
+    defined.create()
+    yield defined
+    if defined.isActive():
+        defined.destroy()
+    defined.undefine()
+
+
+def test_check_mode_asks_libvirt_for_the_network_and_the_host_interface_of_an_interface(scratch, bridge, network):
+    name = testbed.running_with_acpi(scratch, 'q35', devices=testbed.SPARE_ROOT_PORTS)
+
+    def outcome(alias, kind, source, fragment):
+        spec = {'kind': 'interface', 'alias': alias, 'type': kind, 'source': source, 'model': 'virtio'}
+        return check_then_run({'name': name, 'devices': [spec]}, [name], fragment)[name]
+
+    assert outcome('br', 'bridge', {'bridge': bridge}, None) == [('attached', 'ua-br')]
+    assert outcome('net', 'network', {'network': network.name()}, None) == [('attached', 'ua-net')]
+    network.destroy()
+    assert outcome('down', 'network', {'network': network.name()}, 'is not active') == [('not attached', 'ua-down')]
+    assert outcome('nonet', 'network', {'network': 'vt-test-no-such-network'}, "'vt-test-no-such-network'") == [
+        ('not attached', 'ua-nonet')]
+    assert outcome('nobr', 'bridge', {'bridge': 'vtbr-missing'}, 'vtbr-missing') == [('not attached', 'ua-nobr')]
+    assert outcome('nodev', 'direct', {'dev': 'vtdev-missing', 'mode': 'bridge'}, 'vtdev-missing') == [
+        ('not attached', 'ua-nodev')]
+
+
+def test_check_mode_knows_a_running_interface_cannot_be_updated_without_its_network_or_bridge(
+        scratch, bridge, network):
+    """libvirt resolves a running interface's network on every live update (a link state change too), and a
+    bridge it moves to must be there."""
+    interfaces = ("<interface type='bridge'><mac address='52:54:00:00:10:01'/><source bridge='%s'/>"
+                  "<model type='virtio'/><alias name='ua-br'/></interface>"
+                  "<interface type='network'><mac address='52:54:00:00:10:02'/><source network='%s'/>"
+                  "<model type='virtio'/><alias name='ua-net'/></interface>" % (bridge, network.name()))
+    name = testbed.running_with_acpi(scratch, 'q35', devices=testbed.SPARE_ROOT_PORTS + interfaces)
+    moved = {'kind': 'interface', 'alias': 'br', 'type': 'bridge', 'source': {'bridge': 'vtbr-missing'}}
+    assert check_then_run({'name': name, 'devices': [moved]}, [name], 'vtbr-missing')[name] == [
+        ('not updated', 'ua-br')]
+    network.destroy()
+    down = {'xml': "<interface type='network'><mac address='52:54:00:00:10:02'/><source network='%s'/>"
+                   "<model type='virtio'/><link state='down'/><alias name='ua-net'/></interface>" % network.name()}
+    assert check_then_run({'name': name, 'devices': [down]}, [name], 'is not active')[name] == [
+        ('not updated', 'ua-net')]
+
+
+MISSING = os.path.join(testbed.IMAGES, 'vt-test-no-such-directory')
+
+
+@pytest.mark.parametrize('snippet, fragment', [
+    # What a character device creates needs its directory; what it connects to must be there.
+    ("<serial type='file'><source path='{there}/serial.log'/><target type='usb-serial' port='1'/></serial>", None),
+    ("<serial type='file'><source path='{gone}/serial.log'/><target type='usb-serial' port='1'/></serial>", '{gone}'),
+    ("<channel type='unix'><source mode='bind' path='{there}/agent.sock'/><target type='virtio' name='org.vt.0'/>"
+     "</channel>", None),
+    ("<channel type='unix'><source mode='bind' path='{gone}/agent.sock'/><target type='virtio' name='org.vt.0'/>"
+     "</channel>", '{gone}'),
+    ("<channel type='unix'><source mode='connect' path='{there}/nobody.sock'/><target type='virtio' name='org.vt.0'/>"
+     "</channel>", 'nobody.sock'),
+    ("<serial type='dev'><source path='/dev/vt-test-no-such-node'/><target type='usb-serial' port='1'/></serial>",
+     'vt-test-no-such-node'),
+    ("<rng model='virtio'><backend model='random'>/dev/vt-test-no-such-node</backend></rng>", 'vt-test-no-such-node'),
+    ("<rng model='virtio'><backend model='egd' type='unix'><source mode='connect' path='{there}/nobody.sock'/>"
+     "</backend></rng>", 'nobody.sock'),
+])
+def test_check_mode_knows_what_a_character_device_opens_on_the_host(scratch, snippet, fragment):
+    name = testbed.running_with_acpi(scratch, 'q35', devices=testbed.SPARE_ROOT_PORTS
+                                     + "<controller type='virtio-serial' index='0'/>")
+    there = os.path.join(testbed.IMAGES, testbed.scratch_name('chardev'))
+    os.makedirs(there)
+    values = {'there': there, 'gone': MISSING}
+    device = snippet.format(**values).replace('</', "<alias name='ua-dev'/></", 1)
+    if '<backend' in device:  # the alias goes on the rng, not on its backend's source
+        device = snippet.format(**values).replace('</rng>', "<alias name='ua-dev'/></rng>")
+    action = 'attached' if fragment is None else 'not attached'
+    fragment = fragment.format(**values) if fragment else None
+    assert check_then_run({'name': name, 'devices': [{'xml': device}]}, [name], fragment)[name] == [(action, 'ua-dev')]

@@ -1,0 +1,180 @@
+# -*- coding: utf-8 -*-
+# Copyright: virtuned.libvirt contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Whether the host has what a running domain needs to open a device: check mode's prediction of the
+hot-plugs and live updates that fail on the host's side. No definition check sees these (libvirt
+defines a domain whose image, network or socket is not there; only a start, a hot-plug or a live
+update opens them), and each is answered the way libvirt or QEMU answers it:
+
+- libvirt's own objects, asked of libvirt (over any URI): a network that is not there or not running
+  ("network 'default' is not active"); a host interface a bridge or direct (macvtap) interface
+  connects to, from libvirt's interface driver (a host without that driver is not judged);
+- paths, asked of the file system when the hypervisor is this machine (a local URI; over a remote
+  one nothing here can look, and the run tells), each rule the check libvirt 9.0 makes first:
+  an image (a file or block disk) must be there ("Cannot access storage file"); a character device's
+  file and a UNIX socket it listens on are created, so their directory must be there ("Unable to
+  open file", "Unable to bind to UNIX socket path"); a device node, a socket it connects to and a
+  pipe must be there ("unable to stat"; a pipe's .in and .out pair serves as well); an RNG's random
+  source must be there ("is not accessible");
+- QEMU's image locking: an image open in a running domain (this one or another) can be opened again
+  only when neither side writes to it while the other does not share it (<shareable/>). A writer is a
+  disk without <readonly/>; a cdrom never writes. Refused with 'Failed to get "write" lock' (the new
+  disk writes) or 'Failed to get shared "write" lock' (an open one writes). The images open are read
+  from the running domains' live XML once a run and follow the hot-(un)plugs and medium changes
+  predicted in it, in the order a run makes them.
+A volume of a storage pool needs no question here: libvirt's QEMU driver resolves it when it checks
+the planned definition, and the task fails before writing, running domain or not.
+tests/integration/test_host_resource_prediction.py holds each rule against libvirt and QEMU.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+
+# The disk types whose storage is a path on the hypervisor, and the <source> attribute holding it.
+PATH_SOURCES = {'file': 'file', 'block': 'dev'}
+# Interface types and the <source> attribute naming the host interface they connect to.
+HOST_INTERFACE_SOURCES = {'bridge': 'bridge', 'direct': 'dev'}
+# Elements that are character devices (their type and <source> say what they open on the host).
+CHARACTER_DEVICES = ('serial', 'parallel', 'channel', 'console')
+
+
+def source_path(disk):
+    """The path a file or block disk opens, or None (no medium, or storage that is not a path)."""
+    source = disk.find('source')
+    attribute = PATH_SOURCES.get(disk.get('type', 'file'))
+    if source is None or attribute is None:
+        return None
+    return source.get(attribute) or None
+
+
+def _writes(disk):
+    return disk.get('device') != 'cdrom' and disk.find('readonly') is None
+
+
+def _shares(disk):
+    return disk.find('shareable') is not None
+
+
+class HostResources:
+    """What the host has for the running domains of one run: libvirt's answers, the file system's, and
+    the images open."""
+
+    def __init__(self, hypervisor):
+        self._hypervisor = hypervisor
+        self._users = None  # image -> [(domain name, target, disk element)]
+
+    def refusal(self, name, device):
+        """Why the running domain name could not open what device (to hot-plug, or as it should run
+        after a live update) needs on the host, or None. A drive's own old medium does not count."""
+        if device.tag == 'disk':
+            return self._image_refusal(name, device)
+        if device.tag == 'interface':
+            return self._interface_refusal(device)
+        if device.tag in CHARACTER_DEVICES:
+            return self._path_refusal(device.get('type'), device.findall('source'))
+        if device.tag == 'rng':
+            return self._rng_refusal(device.find('backend'))
+        return None
+
+    def update_refusal(self, name, device):
+        """refusal() for a live update; a drive that takes its new medium closes the old one."""
+        reason = self.refusal(name, device)
+        if reason is None and device.tag == 'disk':
+            self.closed(name, device)
+            self.opened(name, device)
+        return reason
+
+    def opened(self, name, device):
+        """The running domain name now has device open (only images are followed)."""
+        path = source_path(device) if device.tag == 'disk' else None
+        if path is not None:
+            self._load().setdefault(self._key(path), []).append((name, dx.disk_target(device), device))
+
+    def closed(self, name, device):
+        """The running domain name no longer has the disk at device's target open."""
+        if device.tag != 'disk':
+            return
+        target = dx.disk_target(device)
+        for users in self._load().values():
+            users[:] = [user for user in users if (user[0], user[1]) != (name, target)]
+
+    def _key(self, path):
+        return os.path.realpath(path) if self._hypervisor.is_local() else path
+
+    def _load(self):
+        if self._users is None:
+            self._users = {}
+            for name, live in self._hypervisor.running_definitions():
+                for disk in dx.disks(live):
+                    self.opened(name, disk)
+        return self._users
+
+    def _image_refusal(self, name, disk):
+        path = source_path(disk)
+        if path is None:
+            return None
+        if self._missing(path):
+            return "Cannot access storage file '%s': No such file or directory" % path
+        target = dx.disk_target(disk)
+        for user_name, user_target, user in self._load().get(self._key(path), []):
+            if (user_name, user_target) == (name, target):
+                continue
+            where = "domain '%s' has '%s' open as %s" % (user_name, path, user_target)
+            if _writes(disk) and not _shares(user):
+                return 'QEMU would refuse its image lock (Failed to get "write" lock): %s, not shareable' % where
+            if _writes(user) and not _shares(disk):
+                return ('QEMU would refuse its image lock (Failed to get shared "write" lock): %s for writing, '
+                        'and this disk is not shareable' % where)
+        return None
+
+    def _interface_refusal(self, interface):
+        source = interface.find('source')
+        if source is None:
+            return None
+        kind = interface.get('type')
+        if kind == 'network' and source.get('network'):
+            return self._hypervisor.network_refusal(source.get('network'))
+        host_interface = source.get(HOST_INTERFACE_SOURCES.get(kind, ''))
+        return self._hypervisor.host_interface_refusal(host_interface) if host_interface else None
+
+    def _path_refusal(self, kind, sources):
+        """A character device of type kind with these <source> elements."""
+        for source in sources:
+            path = source.get('path')
+            if not path:
+                continue
+            if kind == 'file' and self._missing(os.path.dirname(path)):
+                return 'Unable to open file: %s: No such file or directory' % path
+            if kind == 'unix' and source.get('mode') == 'bind' and self._missing(os.path.dirname(path)):
+                return "Unable to bind to UNIX socket path '%s': No such file or directory" % path
+            if kind == 'pipe' and not (self._missing(path + '.in') or self._missing(path + '.out')):
+                continue
+            if (kind in ('dev', 'pipe') or (kind == 'unix' and source.get('mode') != 'bind')) and self._missing(path):
+                return 'unable to stat: %s: No such file or directory' % path
+        return None
+
+    def _rng_refusal(self, backend):
+        if backend is None:
+            return None
+        if backend.get('model') == 'random':
+            path = (backend.text or '').strip() or None
+            if path and self._missing(path):
+                return "Path '%s' is not accessible: No such file or directory" % path
+            return None
+        return self._path_refusal(backend.get('type'), backend.findall('source'))
+
+    def _missing(self, path):
+        """Whether path is known not to be there: only a local hypervisor's paths are looked at, and one
+        this account may not look at is left to libvirt."""
+        if not self._hypervisor.is_local():
+            return False
+        try:
+            os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return True
+        except OSError:
+            return False
+        return False

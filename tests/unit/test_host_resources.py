@@ -1,0 +1,175 @@
+"""Whether the host has what a running domain needs to open a device (tests/integration/
+test_host_resource_prediction.py holds each rule against libvirt and QEMU): an image that is not there or that
+another disk holds (kept up to date within a run), a network, a host interface, a character device's paths."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _host_resources
+
+FLAVOURS = {'rw': '', 'ro': '<readonly/>', 'shared': '<shareable/>', 'shared-ro': '<readonly/><shareable/>'}
+
+
+def disk(path, target, flavour='rw', device='disk', kind='file'):
+    source = "<source file='%s'/>" % path if kind == 'file' else "<source dev='%s'/>" % path
+    return dx.parse("<disk type='%s' device='%s'>%s<target dev='%s' bus='scsi'/>%s</disk>"
+                    % (kind, device, source, target, FLAVOURS[flavour]), root_tag=None)
+
+
+class Host:
+    """The hypervisor as HostResources asks it: its running domains' live XML, whether it is this machine, and
+    libvirt's answers about networks and host interfaces."""
+
+    def __init__(self, running=(), local=True, networks=None, interfaces=()):
+        self.running = running
+        self.local = local
+        self.networks = networks or {}  # name -> active
+        self.interfaces = interfaces
+        self.reads = 0
+
+    def network_refusal(self, name):
+        if name not in self.networks:
+            return 'Network not found'
+        return None if self.networks[name] else 'not active'
+
+    def host_interface_refusal(self, name):
+        return None if name in self.interfaces else 'not there'
+
+    def is_local(self):
+        return self.local
+
+    def running_definitions(self):
+        self.reads += 1
+        for name, disks in self.running:
+            yield name, dx.parse('<domain><name>%s</name><devices>%s</devices></domain>'
+                                 % (name, ''.join(dx.serialize(d) for d in disks)))
+
+
+@pytest.fixture
+def image(tmp_path):
+    path = tmp_path / 'data.img'
+    path.write_bytes(b'')
+    return str(path)
+
+
+@pytest.mark.parametrize('held, wanted, lock', [
+    ('rw', 'rw', '"write" lock'), ('rw', 'ro', 'shared "write" lock'), ('rw', 'shared', '"write" lock'),
+    ('rw', 'shared-ro', None),
+    ('ro', 'rw', '"write" lock'), ('ro', 'ro', None), ('ro', 'shared', '"write" lock'), ('ro', 'shared-ro', None),
+    ('shared', 'rw', 'shared "write" lock'), ('shared', 'ro', 'shared "write" lock'), ('shared', 'shared', None),
+    ('shared', 'shared-ro', None),
+    ('shared-ro', 'rw', None), ('shared-ro', 'ro', None), ('shared-ro', 'shared', None),
+    ('shared-ro', 'shared-ro', None),
+])
+def test_qemus_image_locking(image, held, wanted, lock):
+    images = _host_resources.HostResources(Host([('a', [disk(image, 'sdb', held)])]))
+    reason = images.refusal('b', disk(image, 'sdc', wanted))
+    if lock is None:
+        assert reason is None
+    else:
+        assert 'Failed to get %s' % lock in reason and "domain 'a' has '%s' open as sdb" % image in reason
+
+
+def test_a_cdrom_never_writes(image):
+    images = _host_resources.HostResources(Host([('a', [disk(image, 'sdb', 'ro')])]))
+    assert images.refusal('b', disk(image, 'sdc', device='cdrom')) is None
+
+
+def test_one_image_by_two_paths_is_one_image(image, tmp_path):
+    link = str(tmp_path / 'link.img')
+    os.symlink(image, link)
+    assert _host_resources.HostResources(Host([('a', [disk(link, 'sdb')])])).refusal('b', disk(image, 'sdc'))
+    # Over a remote URI the paths are the hypervisor's: compared as they are written.
+    assert _host_resources.HostResources(Host([('a', [disk(link, 'sdb')])], local=False)).refusal('b', disk(image, 'sdc')) is None
+
+
+def test_an_image_that_is_not_there_is_refused_only_where_this_machine_is_the_hypervisor(tmp_path):
+    missing = str(tmp_path / 'missing.img')
+    assert _host_resources.HostResources(Host()).refusal('a', disk(missing, 'sdb')) == (
+        "Cannot access storage file '%s': No such file or directory" % missing)
+    assert _host_resources.HostResources(Host()).refusal('a', disk(missing + '/under', 'sdb', kind='block'))
+    assert _host_resources.HostResources(Host(local=False)).refusal('a', disk(missing, 'sdb')) is None
+
+
+def test_a_path_this_account_may_not_look_at_is_left_to_libvirt(monkeypatch):
+    def forbidden(_path):
+        raise PermissionError(13, 'Permission denied')
+    monkeypatch.setattr(_host_resources.os, 'stat', forbidden)
+    assert _host_resources.HostResources(Host()).refusal('a', disk('/srv/private/data.img', 'sdb')) is None
+
+
+def test_storage_that_is_not_a_path_is_not_judged_here():
+    network = dx.parse("<disk type='network' device='disk'><source protocol='nbd' name='x'/>"
+                       "<target dev='sdb' bus='scsi'/></disk>", root_tag=None)
+    empty = dx.parse("<disk type='file' device='cdrom'><target dev='sdc' bus='scsi'/></disk>", root_tag=None)
+    images = _host_resources.HostResources(Host())
+    assert images.refusal('a', network) is None and images.refusal('a', empty) is None
+
+
+def test_the_images_opened_and_closed_in_a_run_count_for_the_domains_after(image):
+    host = Host([('a', [disk(image, 'sdb')])])
+    images = _host_resources.HostResources(host)
+    assert images.refusal('b', disk(image, 'sdc'))
+    images.closed('a', disk(image, 'sdb'))  # a's disk unplugged earlier in the run
+    assert images.refusal('b', disk(image, 'sdc')) is None
+    images.opened('b', disk(image, 'sdc'))  # b's hot-plug predicted done
+    assert "domain 'b'" in images.refusal('c', disk(image, 'sdd'))
+    assert host.reads == 1  # the running domains are read once
+
+
+def test_a_drive_given_a_new_medium_lets_its_old_one_go(image, tmp_path):
+    other = str(tmp_path / 'other.iso')
+    open(other, 'wb').close()
+    images = _host_resources.HostResources(Host([('a', [disk(image, 'sdb', device='cdrom')])]))
+    assert images.update_refusal('a', disk(other, 'sdb', device='cdrom')) is None
+    assert images.refusal('b', disk(image, 'sdc')) is None  # the old medium is out
+    assert 'open as sdb' in images.refusal('b', disk(other, 'sdc'))  # the new one is in, read-only
+    # The drive's own medium does not stand in its way.
+    assert images.update_refusal('a', disk(other, 'sdb', device='cdrom')) is None
+
+
+def element(text):
+    return dx.parse(text, root_tag=None)
+
+
+@pytest.mark.parametrize('snippet, refused', [
+    ("<interface type='network'><source network='default'/></interface>", 'not active'),
+    ("<interface type='network'><source network='other'/></interface>", 'Network not found'),
+    ("<interface type='network'><source network='lan'/></interface>", None),
+    ("<interface type='bridge'><source bridge='br0'/></interface>", None),
+    ("<interface type='bridge'><source bridge='br9'/></interface>", 'not there'),
+    ("<interface type='direct'><source dev='eth9' mode='bridge'/></interface>", 'not there'),
+    ("<interface type='user'/>", None),
+])
+def test_an_interface_needs_its_network_running_and_its_host_interface_there(snippet, refused):
+    host = Host(networks={'default': False, 'lan': True}, interfaces=('br0', 'eth0'))
+    assert _host_resources.HostResources(host).refusal('a', element(snippet)) == refused
+
+
+@pytest.mark.parametrize('snippet, refused', [
+    ("<serial type='file'><source path='{there}/new.log'/></serial>", None),
+    ("<serial type='file'><source path='{gone}/new.log'/></serial>", 'Unable to open file'),
+    ("<channel type='unix'><source mode='bind' path='{there}/new.sock'/></channel>", None),
+    ("<channel type='unix'><source mode='bind' path='{gone}/new.sock'/></channel>", 'Unable to bind'),
+    ("<channel type='unix'><source mode='connect' path='{there}/listening.sock'/></channel>", None),
+    ("<channel type='unix'><source mode='connect' path='{there}/new.sock'/></channel>", 'unable to stat'),
+    ("<serial type='dev'><source path='{there}/new-node'/></serial>", 'unable to stat'),
+    ("<channel type='pipe'><source path='{there}/pair'/></channel>", None),
+    ("<channel type='pipe'><source path='{there}/new-pipe'/></channel>", 'unable to stat'),
+    ("<console type='pty'/>", None),
+    ("<rng model='virtio'><backend model='random'>{there}/listening.sock</backend></rng>", None),
+    ("<rng model='virtio'><backend model='random'>{there}/new-node</backend></rng>", 'is not accessible'),
+    ("<rng model='virtio'><backend model='egd' type='unix'><source mode='connect' path='{there}/new.sock'/>"
+     "</backend></rng>", 'unable to stat'),
+])
+def test_a_character_device_finds_what_it_opens_and_the_directory_of_what_it_creates(tmp_path, snippet, refused):
+    for name in ('listening.sock', 'pair.in', 'pair.out'):
+        (tmp_path / name).write_bytes(b'')
+    device = element(snippet.format(there=tmp_path, gone=tmp_path / 'gone'))
+    reason = _host_resources.HostResources(Host()).refusal('a', device)
+    assert (reason is None) if refused is None else (refused in reason), reason
+    assert _host_resources.HostResources(Host(local=False)).refusal('a', device) is None
