@@ -39,6 +39,11 @@ PATH_SOURCES = {'file': 'file', 'block': 'dev'}
 HOST_INTERFACE_SOURCES = {'bridge': 'bridge', 'direct': 'dev'}
 # Elements that are character devices (their type and <source> say what they open on the host).
 CHARACTER_DEVICES = ('serial', 'parallel', 'channel', 'console')
+# What libvirt says when the directory of a path it creates is not there, by character device type.
+CREATED_PATH_REFUSALS = {'file': 'Unable to open file: %s: No such file or directory',
+                         'unix': "Unable to bind to UNIX socket path '%s': No such file or directory"}
+# Character device types whose path must be there: a device node, a pipe, a socket connected to.
+OPENED_PATH_TYPES = ('dev', 'pipe', 'unix')
 
 
 def source_path(disk):
@@ -146,15 +151,15 @@ class HostResources:
             path = source.get('path')
             if not path:
                 continue
-            if kind == 'file' and self._missing(os.path.dirname(path)):
-                return 'Unable to open file: %s: No such file or directory' % path
-            if kind == 'unix' and source.get('mode') == 'bind' and self._missing(os.path.dirname(path)):
-                return "Unable to bind to UNIX socket path '%s': No such file or directory" % path
-            if kind == 'pipe' and not (self._missing(path + '.in') or self._missing(path + '.out')):
-                continue
-            if (kind in ('dev', 'pipe') or (kind == 'unix' and source.get('mode') != 'bind')) and self._missing(path):
+            if kind == 'file' or (kind == 'unix' and source.get('mode') == 'bind'):  # libvirt creates it
+                if self._missing(os.path.dirname(path)):
+                    return CREATED_PATH_REFUSALS[kind] % path
+            elif kind in OPENED_PATH_TYPES and self._missing(path) and not self._pipe_pair(kind, path):
                 return 'unable to stat: %s: No such file or directory' % path
         return None
+
+    def _pipe_pair(self, kind, path):
+        return kind == 'pipe' and not (self._missing(path + '.in') or self._missing(path + '.out'))
 
     def _rng_refusal(self, backend):
         if backend is None:

@@ -241,9 +241,8 @@ def test_check_mode_knows_what_a_character_device_opens_on_the_host(scratch, sni
     there = os.path.join(testbed.IMAGES, testbed.scratch_name('chardev'))
     os.makedirs(there)
     values = {'there': there, 'gone': MISSING}
-    device = snippet.format(**values).replace('</', "<alias name='ua-dev'/></", 1)
-    if '<backend' in device:  # the alias goes on the rng, not on its backend's source
-        device = snippet.format(**values).replace('</rng>', "<alias name='ua-dev'/></rng>")
+    body, closing = snippet.format(**values).rsplit('</', 1)
+    device = "%s<alias name='ua-dev'/></%s" % (body, closing)
     action = 'attached' if fragment is None else 'not attached'
     fragment = fragment.format(**values) if fragment else None
     assert check_then_run({'name': name, 'devices': [{'xml': device}]}, [name], fragment)[name] == [(action, 'ua-dev')]
