@@ -15,7 +15,8 @@ update opens them), and each is answered the way libvirt or QEMU answers it:
   file and a UNIX socket it listens on are created, so their directory must be there ("Unable to
   open file", "Unable to bind to UNIX socket path"); a device node, a socket it connects to and a
   pipe must be there ("unable to stat"; a pipe's .in and .out pair serves as well); an RNG's random
-  source must be there ("is not accessible");
+  source and a passed-through input's evdev node must be there ("is not accessible"), and for a vsock
+  device the host's vhost-vsock device;
 - QEMU's image locking: an image open in a running domain (this one or another) can be opened again
   only when neither side writes to it while the other does not share it (<shareable/>). A writer is a
   disk without <readonly/>; a cdrom never writes. Refused with 'Failed to get "write" lock' (the new
@@ -44,6 +45,8 @@ CREATED_PATH_REFUSALS = {'file': 'Unable to open file: %s: No such file or direc
                          'unix': "Unable to bind to UNIX socket path '%s': No such file or directory"}
 # Character device types whose path must be there: a device node, a pipe, a socket connected to.
 OPENED_PATH_TYPES = ('dev', 'pipe', 'unix')
+# The host device libvirt opens for a vsock device (qemuProcessOpenVhostVsock).
+VHOST_VSOCK = '/dev/vhost-vsock'
 
 
 def source_path(disk):
@@ -82,6 +85,11 @@ class HostResources:
             return self._path_refusal(device.get('type'), device.findall('source'))
         if device.tag == 'rng':
             return self._rng_refusal(device.find('backend'))
+        if device.tag == 'input' and device.get('type') == 'passthrough':
+            source = device.find('source')
+            return self._node_refusal(source.get('evdev') if source is not None else None)
+        if device.tag == 'vsock' and self._missing(VHOST_VSOCK):
+            return 'unable to open vhost-vsock device (%s is not there)' % VHOST_VSOCK
         return None
 
     def update_refusal(self, name, device):
@@ -165,11 +173,14 @@ class HostResources:
         if backend is None:
             return None
         if backend.get('model') == 'random':
-            path = (backend.text or '').strip() or None
-            if path and self._missing(path):
-                return "Path '%s' is not accessible: No such file or directory" % path
-            return None
+            return self._node_refusal((backend.text or '').strip())
         return self._path_refusal(backend.get('type'), backend.findall('source'))
+
+    def _node_refusal(self, path):
+        """A device node libvirt hands to QEMU (an RNG's random source, an input's evdev)."""
+        if path and self._missing(path):
+            return "Path '%s' is not accessible: No such file or directory" % path
+        return None
 
     def _missing(self, path):
         """Whether path is known not to be there: only a local hypervisor's paths are looked at, and one

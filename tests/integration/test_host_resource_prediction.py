@@ -220,7 +220,7 @@ MISSING = os.path.join(testbed.IMAGES, 'vt-test-no-such-directory')
 
 
 @pytest.mark.parametrize('snippet, fragment', [
-    # What a character device creates needs its directory; what it connects to must be there.
+    # What a character device creates needs its directory; what it (or another device) opens must be there.
     ("<serial type='file'><source path='{there}/serial.log'/><target type='usb-serial' port='1'/></serial>", None),
     ("<serial type='file'><source path='{gone}/serial.log'/><target type='usb-serial' port='1'/></serial>", '{gone}'),
     ("<channel type='unix'><source mode='bind' path='{there}/agent.sock'/><target type='virtio' name='org.vt.0'/>"
@@ -234,8 +234,11 @@ MISSING = os.path.join(testbed.IMAGES, 'vt-test-no-such-directory')
     ("<rng model='virtio'><backend model='random'>/dev/vt-test-no-such-node</backend></rng>", 'vt-test-no-such-node'),
     ("<rng model='virtio'><backend model='egd' type='unix'><source mode='connect' path='{there}/nobody.sock'/>"
      "</backend></rng>", 'nobody.sock'),
+    ("<input type='passthrough' bus='virtio'><source evdev='/dev/input/vt-test-no-such-node'/></input>",
+     'vt-test-no-such-node'),
+    ("<vsock model='virtio'><cid auto='yes'/></vsock>", None if os.path.exists('/dev/vhost-vsock') else 'vhost-vsock'),
 ])
-def test_check_mode_knows_what_a_character_device_opens_on_the_host(scratch, snippet, fragment):
+def test_check_mode_knows_what_a_device_opens_on_the_host(scratch, snippet, fragment):
     name = testbed.running_with_acpi(scratch, 'q35', devices=testbed.SPARE_ROOT_PORTS
                                      + "<controller type='virtio-serial' index='0'/>")
     there = os.path.join(testbed.IMAGES, testbed.scratch_name('chardev'))

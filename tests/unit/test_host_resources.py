@@ -173,3 +173,23 @@ def test_a_character_device_finds_what_it_opens_and_the_directory_of_what_it_cre
     reason = _host_resources.HostResources(Host()).refusal('a', device)
     assert (reason is None) if refused is None else (refused in reason), reason
     assert _host_resources.HostResources(Host(local=False)).refusal('a', device) is None
+
+
+@pytest.mark.parametrize('snippet', [
+    "<input type='passthrough' bus='virtio'><source evdev='{path}'/></input>",
+    "<rng model='virtio'><backend model='random'>{path}</backend></rng>",
+])
+def test_a_device_node_handed_to_qemu_must_be_there(tmp_path, snippet):
+    node = tmp_path / 'event0'
+    device = element(snippet.format(path=node))
+    assert 'is not accessible' in _host_resources.HostResources(Host()).refusal('a', device)
+    node.write_bytes(b'')
+    assert _host_resources.HostResources(Host()).refusal('a', device) is None
+
+
+def test_a_vsock_needs_the_hosts_vhost_vsock_device(tmp_path, monkeypatch):
+    monkeypatch.setattr(_host_resources, 'VHOST_VSOCK', str(tmp_path / 'vhost-vsock'))
+    vsock = element("<vsock model='virtio'><cid auto='yes'/></vsock>")
+    assert 'vhost-vsock' in _host_resources.HostResources(Host()).refusal('a', vsock)
+    (tmp_path / 'vhost-vsock').write_bytes(b'')
+    assert _host_resources.HostResources(Host()).refusal('a', vsock) is None
