@@ -14,6 +14,9 @@ from __future__ import annotations
 # The 32- and 64-bit PC architectures (libvirt's <type arch=…>).
 X86_ARCHES = ('x86_64', 'i686')
 
+# The device elements that are character devices: their type and <source> say what they open on the host.
+CHARACTER_DEVICES = ('serial', 'parallel', 'channel', 'console')
+
 # libvirt refuses these at define: "Invalid bus type 'fdc' for disk", "... 'sata' for floppy
 # disk", "disk type of 'vda' does not support ejectable media" (a virtio cdrom).
 BUSES_NOT_FOR = {

@@ -13,8 +13,8 @@ update opens them), and each is answered the way libvirt or QEMU answers it:
   one nothing here can look, and the run tells), each rule the check libvirt 9.0 makes first:
   an image (a file or block disk) must be there ("Cannot access storage file"); a character device's
   file and a UNIX socket it listens on are created, so their directory must be there ("Unable to
-  open file", "Unable to bind to UNIX socket path"); a device node, a socket it connects to and a
-  pipe must be there ("unable to stat"; a pipe's .in and .out pair serves as well); an RNG's random
+  open file", "Unable to bind to UNIX socket path"); a device node and a socket it connects to must
+  be there ("unable to stat"); an RNG's random
   source and a passed-through input's evdev node must be there ("is not accessible"), and for a vsock
   device the host's vhost-vsock device;
 - QEMU's image locking: an image open in a running domain (this one or another) can be opened again
@@ -33,18 +33,18 @@ from __future__ import annotations
 import os
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
+from ansible_collections.virtuned.libvirt.plugins.module_utils._device_tables import CHARACTER_DEVICES
 
 # The disk types whose storage is a path on the hypervisor, and the <source> attribute holding it.
 PATH_SOURCES = {'file': 'file', 'block': 'dev'}
 # Interface types and the <source> attribute naming the host interface they connect to.
 HOST_INTERFACE_SOURCES = {'bridge': 'bridge', 'direct': 'dev'}
-# Elements that are character devices (their type and <source> say what they open on the host).
-CHARACTER_DEVICES = ('serial', 'parallel', 'channel', 'console')
 # What libvirt says when the directory of a path it creates is not there, by character device type.
 CREATED_PATH_REFUSALS = {'file': 'Unable to open file: %s: No such file or directory',
                          'unix': "Unable to bind to UNIX socket path '%s': No such file or directory"}
-# Character device types whose path must be there: a device node, a pipe, a socket connected to.
-OPENED_PATH_TYPES = ('dev', 'pipe', 'unix')
+# Character device types whose path must be there: a device node, a socket connected to. (A pipe is
+# never hot-plugged: see _hotplug.)
+OPENED_PATH_TYPES = ('dev', 'unix')
 # The host device libvirt opens for a vsock device (qemuProcessOpenVhostVsock).
 VHOST_VSOCK = '/dev/vhost-vsock'
 
@@ -162,12 +162,9 @@ class HostResources:
             if kind == 'file' or (kind == 'unix' and source.get('mode') == 'bind'):  # libvirt creates it
                 if self._missing(os.path.dirname(path)):
                     return CREATED_PATH_REFUSALS[kind] % path
-            elif kind in OPENED_PATH_TYPES and self._missing(path) and not self._pipe_pair(kind, path):
+            elif kind in OPENED_PATH_TYPES and self._missing(path):
                 return 'unable to stat: %s: No such file or directory' % path
         return None
-
-    def _pipe_pair(self, kind, path):
-        return kind == 'pipe' and not (self._missing(path + '.in') or self._missing(path + '.out'))
 
     def _rng_refusal(self, backend):
         if backend is None:

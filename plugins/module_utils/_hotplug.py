@@ -46,6 +46,9 @@ LIVE_INPUT_BUSES = ('usb', 'virtio')
 LIVE_CONTROLLER_TYPES = ('scsi',)
 # Watchdog models libvirt hot-(un)plugs ("hot(un)plug of watchdog of model %s is not supported").
 LIVE_WATCHDOG_MODELS = ('i6300esb',)
+# Character device types libvirt 9.0 never hot-plugs ("Hotplug unsupported for char device type '%s'");
+# a running one still unplugs.
+NEVER_PLUGGED_CHARACTER_TYPES = ('pipe', 'stdio')
 # Serial port targets on the ISA bus, which QEMU cannot hot-(un)plug ("Bus 'isa.0' does not support
 # hotplugging"); a serial port without a target type is one of them on x86.
 ISA_SERIAL_TARGETS = (None, 'isa-serial')
@@ -77,6 +80,13 @@ def never_live(element):
     return None
 
 
+def _never_plugged(element):
+    """Why libvirt would refuse to hot-plug this device, though it unplugs it, or None."""
+    if element.tag in _device_tables.CHARACTER_DEVICES and element.get('type') in NEVER_PLUGGED_CHARACTER_TYPES:
+        return "libvirt does not hot-plug a character device of type '%s'" % element.get('type')
+    return None
+
+
 def _serial_target(element):
     target = element.find('target')
     return target.get('type') if target is not None else None
@@ -95,7 +105,7 @@ def attach_refusals(hypervisor, live, devices):
     name = dx.domain_name(live) if devices else None
     for device in devices:
         needed = controller_of(device)
-        reason = never_live(device) or (
+        reason = never_live(device) or _never_plugged(device) or (
             needed in refused_controllers and 'its %s controller could not be hot-plugged first' % needed[0]
         ) or hypervisor.host_resources.refusal(name, device) or _no_room(hypervisor, current, fitted + [device])
         refusals.append(reason)

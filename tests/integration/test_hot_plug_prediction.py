@@ -5,11 +5,14 @@ check mode's live_changes match the run's with and without room in the running d
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import testbed
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _hotplug
+from ansible_collections.virtuned.libvirt.plugins.module_utils._hypervisor import Hypervisor
 
 # A device of each entry of _hotplug's table, with a piece of libvirt's (or QEMU's) refusal; machine: where
 # the device makes sense (an IDE disk needs i440fx's IDE controller).
@@ -74,6 +77,28 @@ def test_libvirt_plugs_the_devices_just_outside_the_table(scratch, machine, snip
     xml, error = _attach(scratch, machine, snippet)
     assert _hotplug.never_live(dx.parse(xml, root_tag=None)) is None
     assert error is None
+
+
+def test_libvirt_unplugs_a_pipe_character_device_but_plugs_none_nor_a_stdio_one(scratch):
+    """The attach-only entries: libvirt refuses to plug them ("Hotplug unsupported for char device type"),
+    and a pipe the domain started with unplugs."""
+    pipe, new_pipe = (os.path.join(testbed.IMAGES, testbed.scratch_name('pipe')) for _pipe in range(2))
+    for end in ('.in', '.out'):
+        os.mkfifo(pipe + end)
+        os.mkfifo(new_pipe + end)
+    channel = "<channel type='{kind}'>{source}<target type='virtio' name='org.vt.{kind}'/><alias name='ua-{kind}'/></channel>"
+    started = channel.format(kind='pipe', source="<source path='%s'/>" % pipe)
+    name = testbed.running_with_acpi(scratch, 'q35', devices="<controller type='virtio-serial' index='0'/>" + started)
+    live = dx.parse(scratch.live_xml(name))
+    with Hypervisor(testbed.URI) as hypervisor:
+        for kind, source in (('pipe', "<source path='%s'/>" % new_pipe), ('stdio', '')):
+            new = channel.format(kind=kind, source=source).replace('ua-%s' % kind, 'ua-new-%s' % kind)
+            assert _hotplug.attach_refusals(hypervisor, live, [dx.parse(new, root_tag=None)])[0]
+            refusal = testbed.live_refusal(scratch.dom(name).attachDeviceFlags, new)
+            assert "Hotplug unsupported for char device type '%s'" % kind in refusal
+    running = next(e for e in dx.devices(live) if dx.device_alias(e) == 'ua-pipe')
+    assert _hotplug.detach_refusals(live, [running]) == [None]
+    assert testbed.live_refusal(scratch.dom(name).detachDeviceAlias, 'ua-pipe') is None
 
 
 def _outcome(result, name):

@@ -158,8 +158,6 @@ def test_an_interface_needs_its_network_running_and_its_host_interface_there(sni
     ("<channel type='unix'><source mode='connect' path='{there}/listening.sock'/></channel>", None),
     ("<channel type='unix'><source mode='connect' path='{there}/new.sock'/></channel>", 'unable to stat'),
     ("<serial type='dev'><source path='{there}/new-node'/></serial>", 'unable to stat'),
-    ("<channel type='pipe'><source path='{there}/pair'/></channel>", None),
-    ("<channel type='pipe'><source path='{there}/new-pipe'/></channel>", 'unable to stat'),
     ("<console type='pty'/>", None),
     ("<rng model='virtio'><backend model='random'>{there}/listening.sock</backend></rng>", None),
     ("<rng model='virtio'><backend model='random'>{there}/new-node</backend></rng>", 'is not accessible'),
@@ -167,8 +165,7 @@ def test_an_interface_needs_its_network_running_and_its_host_interface_there(sni
      "</backend></rng>", 'unable to stat'),
 ])
 def test_a_character_device_finds_what_it_opens_and_the_directory_of_what_it_creates(tmp_path, snippet, refused):
-    for name in ('listening.sock', 'pair.in', 'pair.out'):
-        (tmp_path / name).write_bytes(b'')
+    (tmp_path / 'listening.sock').write_bytes(b'')
     device = element(snippet.format(there=tmp_path, gone=tmp_path / 'gone'))
     reason = _host_resources.HostResources(Host()).refusal('a', device)
     assert (reason is None) if refused is None else (refused in reason), reason

@@ -202,3 +202,10 @@ def test_a_usb_device_needs_a_free_usb_port():
     inputs = [element("<input type='keyboard' bus='usb'/>"), element("<input type='mouse' bus='usb'/>")]
     reasons = _hotplug.attach_refusals(stub, dx.parse(Q35), inputs)
     assert reasons[0] is None and 'no free USB port' in reasons[1]
+
+
+@pytest.mark.parametrize('kind', ['pipe', 'stdio'])
+def test_a_pipe_or_stdio_character_device_unplugs_but_never_plugs(kind):
+    channel = element("<channel type='%s'><target type='virtio' name='org.vt.0'/></channel>" % kind)
+    assert 'character device' in _hotplug.attach_refusals(CommandLines(free_ports=1), dx.parse(Q35), [channel])[0]
+    assert _hotplug.detach_refusals(dx.parse(Q35), [channel]) == [None]
