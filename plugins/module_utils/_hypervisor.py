@@ -127,6 +127,10 @@ def _run_events():
         libvirt.virEventRunDefaultImpl()
 
 
+# How messages name each live action (live_changes' actions), in a run and in check mode's prediction.
+LIVE_OPERATIONS = {'detached': 'hot-unplugging %s', 'updated': 'updating %s live', 'attached': 'hot-plugging %s'}
+
+
 def _device_label(device_xml):
     """A device (its XML text) named in a message, see dx.device_label."""
     return dx.device_label(dx.parse(device_xml, root_tag=None))
@@ -391,7 +395,7 @@ class Domain:
             self._call('restoring the previous XML', self.hypervisor.conn.defineXML, xml_text)
 
     def attach_live(self, device_xml):
-        self._call('hot-plugging %s' % _device_label(device_xml), self.handle.attachDeviceFlags, device_xml,
+        self._call(LIVE_OPERATIONS['attached'] % _device_label(device_xml), self.handle.attachDeviceFlags, device_xml,
                    libvirt.VIR_DOMAIN_AFFECT_LIVE)
 
     def detach_live(self, device_xml, alias=None, timeout=10):
@@ -409,10 +413,10 @@ class Domain:
                                                on_removed, None)
         try:
             if alias:
-                self._call('hot-unplugging %s' % alias, self.handle.detachDeviceAlias, alias,
+                self._call(LIVE_OPERATIONS['detached'] % alias, self.handle.detachDeviceAlias, alias,
                            libvirt.VIR_DOMAIN_AFFECT_LIVE)
             else:
-                self._call('hot-unplugging %s' % _device_label(device_xml), self.handle.detachDeviceFlags,
+                self._call(LIVE_OPERATIONS['detached'] % _device_label(device_xml), self.handle.detachDeviceFlags,
                            device_xml, libvirt.VIR_DOMAIN_AFFECT_LIVE)
             if removed.wait(timeout):
                 return True
@@ -423,7 +427,7 @@ class Domain:
 
     def update_live(self, device_xml):
         """Change a device of the running domain in place (media, link state, …)."""
-        self._call('updating %s live' % _device_label(device_xml), self.handle.updateDeviceFlags, device_xml,
+        self._call(LIVE_OPERATIONS['updated'] % _device_label(device_xml), self.handle.updateDeviceFlags, device_xml,
                    libvirt.VIR_DOMAIN_AFFECT_LIVE)
 
     def start(self):

@@ -126,10 +126,6 @@ class DomainState:
         return self.hypervisor.capabilities(self.before)
 
 
-# What a run does for each live action, as its messages name it (see _hypervisor.Domain).
-LIVE_OPERATIONS = {'detached': 'hot-unplugging %s', 'updated': 'updating %s live', 'attached': 'hot-plugging %s'}
-
-
 class Change:
     """The planned persistent XML of one domain, and the devices to (un)plug or update live.
 
@@ -179,7 +175,7 @@ class Change:
             for device, refusal in zip(devices, refusals):
                 entry = {'action': action, 'device': dx.abstract(device)}
                 if refusal:
-                    operation = LIVE_OPERATIONS[action] % dx.device_label(device)
+                    operation = _hypervisor.LIVE_OPERATIONS[action] % dx.device_label(device)
                     entry.update(action='not ' + action, error="domain '%s': %s would fail: %s"
                                  % (self.state.name, operation, refusal))
                 changes.append(entry)
