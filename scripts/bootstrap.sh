@@ -10,8 +10,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${VIRTUNED_VENV:-$root/.venv}
 python=${PYTHON:-python3}
 
+# qemu-utils: QEMU's qemu-img, which check mode asks whether QEMU opens an image as its declared format.
 debian_packages=(
-    libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86 libvirt-clients
+    libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils libvirt-clients
     libvirt-dev pkg-config python3-venv osinfo-db gcc python3-dev shellcheck chromium
 )
 

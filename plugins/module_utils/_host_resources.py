@@ -17,6 +17,11 @@ update opens them), and each is answered the way libvirt or QEMU answers it:
   be there ("unable to stat"); an RNG's random
   source and a passed-through input's evdev node must be there ("is not accessible"), and for a vsock
   device the host's vhost-vsock device;
+- an image with a format (<driver type>) other than raw, asked of QEMU's own qemu-img (`qemu-img info
+  --force-share --format`, with the backing chain the image names when the definition gives none): QEMU
+  opens it only as that format ("Image is not in qcow2 format") and, before it, libvirt opens each backing
+  file ("Cannot access backing file"); a raw image, and a disk without a format (libvirt takes it as
+  raw), open whatever the file holds. A host without qemu-img is not judged;
 - QEMU's image locking: an image open in a running domain (this one or another) can be opened again
   only when neither side writes to it while the other does not share it (<shareable/>). A writer is a
   disk without <readonly/>; a cdrom never writes. Refused with 'Failed to get "write" lock' (the new
@@ -31,6 +36,7 @@ tests/integration/test_host_resource_prediction.py holds each rule against libvi
 from __future__ import annotations
 
 import os
+import shutil
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils._device_tables import CHARACTER_DEVICES
@@ -45,6 +51,10 @@ CREATED_PATH_REFUSALS = {'file': 'Unable to open file: %s: No such file or direc
 # Character device types whose path must be there: a device node, a socket connected to. (A pipe is
 # never hot-plugged: see _hotplug.)
 OPENED_PATH_TYPES = ('dev', 'unix')
+# QEMU's image tool: it opens an image with QEMU's own block drivers, without taking its locks.
+QEMU_IMG = 'qemu-img'
+# The image format QEMU opens any file as: libvirt's own when a disk names none.
+RAW = 'raw'
 # The host device libvirt opens for a vsock device (qemuProcessOpenVhostVsock).
 VHOST_VSOCK = '/dev/vhost-vsock'
 
@@ -70,9 +80,13 @@ class HostResources:
     """What the host has for the running domains of one run: libvirt's answers, the file system's, and
     the images open."""
 
-    def __init__(self, hypervisor):
+    def __init__(self, hypervisor, run_command=None):
+        """run_command(argv) -> (rc, stdout, stderr), Ansible's module.run_command: how the image formats
+        are asked of qemu-img; without it they are not judged."""
         self._hypervisor = hypervisor
+        self._run_command = run_command
         self._users = None  # image -> [(domain name, target, disk element)]
+        self._format_answers = {}  # (path, format, whether the backing chain is the image's) -> refusal or None
 
     def refusal(self, name, device):
         """Why the running domain name could not open what device (to hot-plug, or as it should run
@@ -131,6 +145,30 @@ class HostResources:
             return None
         if self._missing(path):
             return "Cannot access storage file '%s': No such file or directory" % path
+        # QEMU takes the file's lock before it reads the file as a format.
+        return self._lock_refusal(name, path, disk) or self._format_refusal(path, disk)
+
+    def _format_refusal(self, path, disk):
+        """QEMU's refusal to open the image at path as the disk's format, or None."""
+        driver = disk.find('driver')
+        image_format = driver.get('type') if driver is not None else None
+        if not image_format or image_format == RAW or not self._hypervisor.is_local() or self._run_command is None:
+            return None
+        qemu_img = shutil.which(QEMU_IMG)
+        if qemu_img is None:
+            return None
+        # A definition that gives the backing chain (<backingStore>) is opened with it, not with the image's.
+        own_chain = disk.find('backingStore') is None
+        key = (path, image_format, own_chain)
+        if key not in self._format_answers:
+            chain = ['--backing-chain'] if own_chain else []
+            rc, dummy, err = self._run_command(
+                [qemu_img, 'info', '--force-share', '--output=json', '--format', image_format] + chain + [path])
+            reason = err.strip().replace(QEMU_IMG + ': ', '', 1)
+            self._format_answers[key] = None if rc == 0 else 'QEMU would not open the image as %s: %s' % (image_format, reason)
+        return self._format_answers[key]
+
+    def _lock_refusal(self, name, path, disk):
         target = dx.disk_target(disk)
         for user_name, user_target, user in self._load().get(self._key(path), []):
             if (user_name, user_target) == (name, target):

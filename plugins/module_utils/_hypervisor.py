@@ -148,9 +148,10 @@ def _reason(exc):
 class Hypervisor:
     """One connection, used for every domain of a module call."""
 
-    def __init__(self, uri, schema_path=DOMAIN_SCHEMA, read_only=False):
+    def __init__(self, uri, schema_path=DOMAIN_SCHEMA, read_only=False, run_command=None):
         """read_only: a read-only connection (libvirt's read-only socket), enough for reports and
-        open to accounts without write access; it reads definitions without their passwords."""
+        open to accounts without write access; it reads definitions without their passwords.
+        run_command: Ansible's module.run_command, for what check mode asks of the host's tools."""
         self.uri = uri
         self.read_only = read_only
         self._capabilities = {}
@@ -159,7 +160,7 @@ class Hypervisor:
         self._schema = None
         self._answers = {}  # anonymized definition -> libvirt's refusal or None, for this run
         self._driver_answers = {}  # what the QEMU driver was asked (dx.for_qemu_argv) -> (command line, refusal)
-        self.host_resources = _host_resources.HostResources(self)  # what check mode asks of the host
+        self.host_resources = _host_resources.HostResources(self, run_command)  # what check mode asks of the host
         self._host_answers = {}  # ('network' or 'interface', name) -> libvirt's refusal or None, for this run
         libvirt.registerErrorHandler(_quiet, None)
         if not read_only:

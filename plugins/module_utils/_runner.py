@@ -366,7 +366,7 @@ def converge(module, plan, kinds, devices_from_live=False, platform=False, plugs
     results, diffs, pending, refused = {}, [], [], []
     unmatched = []
     try:
-        with _hypervisor.Hypervisor(module.params['uri']) as hypervisor:
+        with _hypervisor.Hypervisor(module.params['uri'], run_command=module.run_command) as hypervisor:
             names, matched, unmatched = selected_domains(module, hypervisor)
             for state in domain_states(hypervisor, names, matched):
                 try:

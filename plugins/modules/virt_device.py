@@ -30,6 +30,9 @@ description:
   - A hot-unplug waits for libvirt's device-removed event up to O(unplug_timeout) seconds; a device the guest
     has not released by then is reported V(pending), never V(detached), and the domain waits for a cold boot.
   - The P(virtuned.libvirt.device_xml#filter) filter returns the snippet this module would use.
+requirements:
+  - qemu-img on the hypervisor (QEMU's tools), optional - check mode asks it whether a disk image opens as the format
+    its driver names; without it only a run tells.
 extends_documentation_fragment:
   - virtuned.libvirt.virt
   - virtuned.libvirt.virt.CHANGING
@@ -230,9 +233,10 @@ domains:
           free hot-pluggable slot in the running domain) is predicted V(not attached), an unplug it would refuse (such a
           kind or bus, a device held by its PCI slot, a SCSI controller with disks left on it) V(not detached), a device
           whose host side is missing (an image, a network or one not running, a bridge, a socket, a directory; paths on a
-          local URI) or an image another disk holds under QEMU's image locking V(not attached) or V(not updated); every
-          other (un)plug and update is predicted done, a controller a new device needs first included. V(pending) and
-          refusals for other reasons (the guest, an image of another format than its driver says) show only in a real run.
+          local URI), an image another disk holds under QEMU's image locking or one QEMU's C(qemu-img) does not open as
+          its driver's format with its backing chain V(not attached) or V(not updated); every other (un)plug and update
+          is predicted done, a controller a new device needs first included. V(pending) and refusals for other reasons
+          (the guest, a peer a socket connects to) show only in a real run.
       type: list
       elements: dict
       contains:

@@ -95,6 +95,66 @@ def test_check_mode_knows_a_disk_whose_storage_is_not_there(scratch, disk, fragm
     assert check_then_run(args, [name], fragment)[name] == [('not attached', 'ua-data')]
 
 
+def made_image(image_format, backing=None):
+    """A fresh 1 MiB image: a plain file for 'raw', otherwise made by qemu-img, over backing (a qcow2 path that
+    need not be there) when given."""
+    if image_format == 'raw':
+        return testbed.image(testbed.scratch_name('raw'))
+    path = os.path.join(testbed.IMAGES, testbed.scratch_name(image_format) + '.' + image_format)
+    over = ['-b', backing, '-F', 'qcow2', '-u'] if backing else []
+    subprocess.run(['qemu-img', 'create', '-q', '-f', image_format] + over + [path, '1M'], check=True)
+    return path
+
+
+def run_command(argv):
+    """module.run_command's answer, for HostResources outside a module."""
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return done.returncode, done.stdout, done.stderr
+
+
+NOT_THERE = os.path.join(testbed.IMAGES, 'vt-test-not-there.qcow2')
+
+
+@pytest.mark.parametrize('made, declared, backing', [
+    ('raw', 'qcow2', None), ('raw', 'qed', None), ('raw', 'vmdk', None), ('raw', 'vdi', None), ('raw', 'vpc', None),
+    ('raw', 'raw', None), ('qcow2', 'raw', None), ('qcow2', 'vmdk', None), ('vmdk', 'qcow2', None),
+    ('qcow2', 'qcow2', None), ('qed', 'qed', None), ('vmdk', 'vmdk', None), ('vdi', 'vdi', None), ('vpc', 'vpc', None),
+    ('qcow2', 'qcow2', NOT_THERE), ('qcow2', 'qcow2', 'made'),
+])
+def test_qemu_opens_an_image_as_its_declared_format_exactly_when_the_prediction_says(scratch, made, declared, backing):
+    """An image made as one format, hot-plugged as another (or the same), over a backing file that is there or
+    not: QEMU refuses it exactly when qemu-img does, for the same reason."""
+    name = scratch.create('q35', running=True, devices=SCSI)
+    path = made_image(made, made_image('qcow2') if backing == 'made' else backing)
+    new = ("<disk type='file' device='disk'><driver name='qemu' type='%s'/><source file='%s'/>"
+           "<target dev='sdb' bus='scsi'/></disk>" % (declared, path))
+    with Hypervisor(testbed.URI) as hypervisor:
+        predicted = _host_resources.HostResources(hypervisor, run_command).refusal(name, dx.parse(new, root_tag=None))
+    refused = testbed.live_refusal(scratch.dom(name).attachDeviceFlags, new)
+    assert (predicted is None) == (refused is None), (predicted, refused)
+    assert (refused is None) == ((made == declared or declared == 'raw') and backing != NOT_THERE)
+    if refused:  # QEMU's reason, or the backing file libvirt did not find
+        assert (NOT_THERE if backing else refused.split("'blockdev-add': ")[1]) in predicted, (predicted, refused)
+
+
+def test_check_mode_knows_qemu_would_not_open_a_running_disk_image(scratch):
+    """virt_device: a raw file given as qcow2, a qcow2 image over a backing file that is not there, and a sound
+    qcow2 image, hot-plugged in one task; check mode makes the run's live changes."""
+    name = scratch.create('q35', running=True, devices=SCSI)
+    sources = {'wrong-format': made_image('raw'), 'no-backing': made_image('qcow2', NOT_THERE),
+               'sound': made_image('qcow2')}
+    args = {'name': name, 'devices': [{'kind': 'disk', 'alias': alias, 'bus': 'scsi', 'source': source,
+                                       'driver': {'name': 'qemu', 'type': 'qcow2'}}
+                                      for alias, source in sources.items()]}
+    planned = testbed.run_module('virt_device', args, check=True)
+    result = testbed.run_module('virt_device', args)
+    changes = [_live_changes(outcome, name) for outcome in (planned, result)]
+    assert changes[0][0] == changes[1][0] == [
+        ('not attached', 'ua-wrong-format'), ('not attached', 'ua-no-backing'), ('attached', 'ua-sound')]
+    for errors in (changes[0][1], changes[1][1]):
+        assert 'Image is not in qcow2 format' in errors[0] and NOT_THERE in errors[1], errors
+
+
 @pytest.fixture
 def pool(scratch):
     """A storage pool over a fresh directory holding one volume, defined and not started."""

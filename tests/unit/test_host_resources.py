@@ -190,3 +190,61 @@ def test_a_vsock_needs_the_hosts_vhost_vsock_device(tmp_path, monkeypatch):
     assert 'vhost-vsock' in _host_resources.HostResources(Host()).refusal('a', vsock)
     (tmp_path / 'vhost-vsock').write_bytes(b'')
     assert _host_resources.HostResources(Host()).refusal('a', vsock) is None
+
+
+def typed_disk(path, image_format, extra=''):
+    return dx.parse("<disk type='file' device='disk'><driver name='qemu' type='%s'/><source file='%s'/>"
+                    "<target dev='sdb' bus='scsi'/>%s</disk>" % (image_format, path, extra), root_tag=None)
+
+
+class QemuImg:
+    """Stands in for module.run_command running qemu-img: refuses the formats in refused, records each call."""
+
+    def __init__(self, refused=()):
+        self.refused = refused
+        self.calls = []
+
+    def __call__(self, argv):
+        self.calls.append(argv)
+        image_format = argv[argv.index('--format') + 1]
+        if image_format in self.refused:
+            return 1, '', "qemu-img: Could not open '%s': Image is not in %s format\n" % (argv[-1], image_format)
+        return 0, '{}', ''
+
+
+@pytest.fixture
+def qemu_img(monkeypatch):
+    monkeypatch.setattr(_host_resources.shutil, 'which', lambda name: '/usr/bin/' + name)
+    return QemuImg(refused=('qcow2',))
+
+
+def test_an_image_format_is_asked_of_qemu_img_once_a_run(image, qemu_img):
+    images = _host_resources.HostResources(Host(), qemu_img)
+    reason = images.refusal('a', typed_disk(image, 'qcow2'))
+    assert reason == "QEMU would not open the image as qcow2: Could not open '%s': Image is not in qcow2 format" % image
+    assert images.refusal('b', typed_disk(image, 'qcow2')) == reason
+    assert images.refusal('a', typed_disk(image, 'vmdk')) is None
+    assert qemu_img.calls == [
+        ['/usr/bin/qemu-img', 'info', '--force-share', '--output=json', '--format', 'qcow2', '--backing-chain', image],
+        ['/usr/bin/qemu-img', 'info', '--force-share', '--output=json', '--format', 'vmdk', '--backing-chain', image]]
+
+
+def test_a_definition_that_gives_the_backing_chain_is_asked_about_its_image_alone(image, qemu_img):
+    given = "<backingStore type='file'><format type='raw'/><source file='/srv/base.img'/></backingStore>"
+    _host_resources.HostResources(Host(), qemu_img).refusal('a', typed_disk(image, 'vmdk', given))
+    assert qemu_img.calls[0][-2:] == ['vmdk', image]
+
+
+@pytest.mark.parametrize('image_format', ['raw', None])
+def test_a_raw_image_opens_whatever_the_file_holds(image, qemu_img, image_format):
+    device = typed_disk(image, image_format) if image_format else disk(image, 'sdb')
+    assert _host_resources.HostResources(Host(), qemu_img).refusal('a', device) is None
+    assert qemu_img.calls == []
+
+
+def test_image_formats_are_not_judged_without_qemu_img_or_over_a_remote_uri(image, qemu_img, monkeypatch):
+    assert _host_resources.HostResources(Host(local=False), qemu_img).refusal('a', typed_disk(image, 'qcow2')) is None
+    assert _host_resources.HostResources(Host()).refusal('a', typed_disk(image, 'qcow2')) is None
+    monkeypatch.setattr(_host_resources.shutil, 'which', lambda name: None)
+    assert _host_resources.HostResources(Host(), qemu_img).refusal('a', typed_disk(image, 'qcow2')) is None
+    assert qemu_img.calls == []
