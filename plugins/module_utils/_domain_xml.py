@@ -119,10 +119,46 @@ def for_qemu_argv(root):
     return serialize(copy)
 
 
+# Where a start finds a USB device given by vendor and product on the host, as the live XML shows it:
+# virConnectDomainXMLToNative does not look it up and refuses every such definition ("USB host
+# device is missing bus/device information"), whatever the host has; it judges the rest of the
+# definition once it is there. Bus and device 0 count as missing.
+FOUND_USB_ADDRESS = {'bus': '1', 'device': '1'}
+
+
+def xml_number(text):
+    """A number as libvirt reads one from an attribute (strtoul's base 0: decimal, 0x hexadecimal, 0 octal),
+    or None when there is none."""
+    text = (text or '').strip().lower()
+    try:
+        if text.startswith('0x'):
+            return int(text[2:], 16)
+        if len(text) > 1 and text.startswith('0'):
+            return int(text[1:], 8)
+        return int(text, 10)
+    except ValueError:
+        return None
+
+
+def usb_source(source):
+    """What a USB host device's <source> asks for: vendor, product, bus and device, each a number, the ones
+    it gives (bus and device 0 are not an address)."""
+    wanted = {}
+    for tag in ('vendor', 'product'):
+        element = source.find(tag)
+        if element is not None and xml_number(element.get('id')) is not None:
+            wanted[tag] = xml_number(element.get('id'))
+    address = source.find('address')
+    if address is not None and (xml_number(address.get('bus')) or xml_number(address.get('device'))):
+        wanted.update(bus=xml_number(address.get('bus')) or 0, device=xml_number(address.get('device')) or 0)
+    return wanted
+
+
 def without_host_effects(root):
     """A copy without what virConnectDomainXMLToNative acts on in the host: it turns every
     interface into a tap that it creates and runs the interface's <script> for, and an
-    <interface type='hostdev'> crashes libvirtd (both measured)."""
+    <interface type='hostdev'> crashes libvirtd (both measured); and with what only a start
+    finds on the host: the address of a USB device given by vendor and product."""
     copy = clone(root)
     for interface in copy.findall('devices/interface'):
         if interface.get('type') == 'hostdev':
@@ -130,6 +166,10 @@ def without_host_effects(root):
             continue
         for script in interface.findall('script') + interface.findall('downscript'):
             interface.remove(script)
+    for source in copy.xpath("devices/hostdev[@type='usb']/source[vendor]"):
+        if 'bus' not in usb_source(source):
+            remove_children(source, 'address')
+            source.append(new_element('address', dict(FOUND_USB_ADDRESS)))
     return copy
 
 

@@ -8,20 +8,21 @@ update opens them), and each is answered the way libvirt or QEMU answers it:
 
 - libvirt's own objects, asked of libvirt (over any URI): a network that is not there or not running
   ("network 'default' is not active"); a host interface a bridge or direct (macvtap) interface
-  connects to, from libvirt's interface driver (a host without that driver is not judged);
+  connects to, from libvirt's interface driver (a host without that driver is not judged); a host USB
+  device passed through, from libvirt's node devices: it must be there and, given by vendor and product
+  alone, be the only one ("Did not find USB device", "Multiple USB devices");
 - paths, asked of the file system when the hypervisor is this machine (a local URI; over a remote
   one nothing here can look, and the run tells), each rule the check libvirt 9.0 makes first:
   an image (a file or block disk) must be there ("Cannot access storage file"); a character device's
   file and a UNIX socket it listens on are created, so their directory must be there ("Unable to
   open file", "Unable to bind to UNIX socket path"); a device node and a socket it connects to must
-  be there ("unable to stat"); an RNG's random
-  source and a passed-through input's evdev node must be there ("is not accessible"), and for a vsock
-  device the host's vhost-vsock device;
-- an image with a format (<driver type>) other than raw, asked of QEMU's own qemu-img (`qemu-img info
-  --force-share --format`, with the backing chain the image names when the definition gives none): QEMU
-  opens it only as that format ("Image is not in qcow2 format") and, before it, libvirt opens each backing
-  file ("Cannot access backing file"); a raw image, and a disk without a format (libvirt takes it as
-  raw), open whatever the file holds. A host without qemu-img is not judged;
+  be there ("unable to stat"); an RNG's random source and a passed-through input's evdev node must be
+  there ("is not accessible"), and for a vsock device the host's vhost-vsock device;
+- an image with a format (<driver type>) other than raw, asked of QEMU's own qemu-img on a local URI
+  (`qemu-img info --force-share --format`, with the backing chain the image names when the definition
+  gives none): QEMU opens it only as that format ("Image is not in qcow2 format") and, before it,
+  libvirt opens each backing file ("Cannot access backing file"); a raw image, and a disk without a
+  format (libvirt takes it as raw), open whatever the file holds. A host without qemu-img is not judged;
 - QEMU's image locking: an image open in a running domain (this one or another) can be opened again
   only when neither side writes to it while the other does not share it (<shareable/>). A writer is a
   disk without <readonly/>; a cdrom never writes. Refused with 'Failed to get "write" lock' (the new
@@ -30,7 +31,8 @@ update opens them), and each is answered the way libvirt or QEMU answers it:
   predicted in it, in the order a run makes them.
 A volume of a storage pool needs no question here: libvirt's QEMU driver resolves it when it checks
 the planned definition, and the task fails before writing, running domain or not.
-tests/integration/test_host_resource_prediction.py holds each rule against libvirt and QEMU.
+tests/integration/test_host_resource_prediction.py holds each rule against libvirt and QEMU (those of a
+USB device that is there only in tests/unit: the test host has no USB device).
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ OPENED_PATH_TYPES = ('dev', 'unix')
 QEMU_IMG = 'qemu-img'
 # The image format QEMU opens any file as: libvirt's own when a disk names none.
 RAW = 'raw'
+# The startupPolicy of a host USB device that libvirt does not require for a hot-plug (virHostdevPrepareUSBDevices).
+USB_NOT_REQUIRED_ON_HOT_PLUG = ('optional', 'requisite')
 # The host device libvirt opens for a vsock device (qemuProcessOpenVhostVsock).
 VHOST_VSOCK = '/dev/vhost-vsock'
 
@@ -102,6 +106,8 @@ class HostResources:
         if device.tag == 'input' and device.get('type') == 'passthrough':
             source = device.find('source')
             return self._node_refusal(source.get('evdev') if source is not None else None)
+        if device.tag == 'hostdev' and device.get('type') == 'usb' and device.get('mode', 'subsystem') == 'subsystem':
+            return self._usb_refusal(device.find('source'))
         if device.tag == 'vsock' and self._missing(VHOST_VSOCK):
             return 'unable to open vhost-vsock device (%s is not there)' % VHOST_VSOCK
         return None
@@ -202,6 +208,24 @@ class HostResources:
                     return CREATED_PATH_REFUSALS[kind] % path
             elif kind in OPENED_PATH_TYPES and self._missing(path):
                 return 'unable to stat: %s: No such file or directory' % path
+        return None
+
+    def _usb_refusal(self, source):
+        """A host USB device passed through, looked for among libvirt's node devices as libvirt looks for it
+        (virHostdevFindUSBDevice): by vendor and product, at its address when one is given, or by address. A
+        hot-plug does without one that is optional or requisite at start."""
+        if source is None or source.get('startupPolicy') in USB_NOT_REQUIRED_ON_HOT_PLUG:
+            return None
+        wanted, found = dx.usb_source(source), self._hypervisor.host_usb_devices()
+        if not wanted or found is None:
+            return None
+        matches = [device for device in found if all(device.get(key) == value for key, value in wanted.items())]
+        named = ' '.join('%s:%x' % (key, value) if key in ('vendor', 'product') else '%s:%d' % (key, value)
+                         for key, value in wanted.items())
+        if not matches:
+            return 'Did not find USB device %s among the host devices libvirt lists' % named
+        if len(matches) > 1:
+            return 'Multiple USB devices for %s, use <address> to specify one' % named
         return None
 
     def _rng_refusal(self, backend):

@@ -145,6 +145,14 @@ def _reason(exc):
     return exc.get_error_message() if hasattr(exc, 'get_error_message') else str(exc)
 
 
+def _usb_device(node_device):
+    """A node device's usb_device capability, as dx.usb_source reads a USB host device's <source>."""
+    capability = node_device.find("capability[@type='usb_device']")
+    found = {tag: dx.xml_number(capability.findtext(tag)) for tag in ('bus', 'device')}
+    found.update((tag, dx.xml_number(capability.find(tag).get('id'))) for tag in ('vendor', 'product'))
+    return found
+
+
 class Hypervisor:
     """One connection, used for every domain of a module call."""
 
@@ -240,6 +248,18 @@ class Hypervisor:
             except libvirt.libvirtError as exc:
                 if exc.get_error_code() == libvirt.VIR_ERR_NO_INTERFACE:
                     self._host_answers[key] = "host interface '%s' is not there (%s)" % (name, _reason(exc))
+        return self._host_answers[key]
+
+    def host_usb_devices(self):
+        """Each USB device on the host as libvirt's node device driver lists it: a dict of its vendor, product,
+        bus and device numbers; read once a run. None when that driver does not answer."""
+        key = ('usb devices',)
+        if key not in self._host_answers:
+            try:
+                listed = self.conn.listAllDevices(libvirt.VIR_CONNECT_LIST_NODE_DEVICES_CAP_USB_DEV)
+                self._host_answers[key] = [_usb_device(dx.parse(device.XMLDesc(0), root_tag='device')) for device in listed]
+            except libvirt.libvirtError:
+                self._host_answers[key] = None
         return self._host_answers[key]
 
     def schema(self):

@@ -125,3 +125,25 @@ def converge(scratch, names, module, args):
         assert predicted['domains'][name].get('dropped') == result['domains'][name].get('dropped')
     assert testbed.run_module(module, dict(args, name=names))['changed'] is False
     return result
+
+
+USB_TOKEN = "<hostdev mode='subsystem' type='usb' managed='yes'><source><vendor id='0x1050'/><product id='0x0407'/></source></hostdev>"
+
+
+def test_a_usb_device_given_by_vendor_and_product_is_defined_as_libvirt_defines_it(scratch):
+    """libvirt defines a USB host device given by vendor and product (a start looks it up on the host); the
+    pre-flight asks about it as a start would have found it, and still judges the rest of the definition."""
+    name = scratch.create('q35', devices="<controller type='usb' model='qemu-xhci'/>")
+    args = {'name': name, 'devices': [{'xml': USB_TOKEN, 'alias': 'token'}]}
+    planned = testbed.run_module('virt_device', args, check=True, diff=True)
+    result = testbed.run_module('virt_device', args, diff=True)
+    assert planned['changed'] is result['changed'] is True, result
+    assert planned['diff'] == result['diff']
+    hostdev = testbed.parse(scratch.inactive_xml(name)).find("devices/hostdev/source")
+    assert hostdev.find('vendor').get('id') == '0x1050' and hostdev.find('address') is None
+    # Without USB, libvirt's QEMU driver refuses it: the pre-flight says so before writing.
+    bare = scratch.create('q35', devices="<controller type='usb' model='none'/>")
+    before = scratch.inactive_xml(bare)
+    refused = testbed.run_module('virt_device', dict(args, name=bare))
+    assert refused.get('failed') is True and 'USB is disabled' in refused['msg'], refused
+    assert scratch.inactive_xml(bare) == before

@@ -155,6 +155,21 @@ def test_check_mode_knows_qemu_would_not_open_a_running_disk_image(scratch):
         assert 'Image is not in qcow2 format' in errors[0] and NOT_THERE in errors[1], errors
 
 
+def test_check_mode_asks_libvirt_for_the_usb_device_a_running_domain_would_take(scratch):
+    """A USB host device libvirt's node devices do not list (the test host has none) is not plugged into a
+    running domain; check mode says so, and both keep it in the definition for a cold boot."""
+    assert not scratch.conn.listAllDevices(libvirt.VIR_CONNECT_LIST_NODE_DEVICES_CAP_USB_DEV)
+    name = scratch.create('q35', running=True, devices="<controller type='usb' model='qemu-xhci'/>")
+    args = {'name': name, 'devices': [{'alias': 'token', 'xml': "<hostdev mode='subsystem' type='usb' managed='yes'>"
+                                       "<source><vendor id='0x1050'/><product id='0x0407'/></source></hostdev>"}]}
+    planned = testbed.run_module('virt_device', args, check=True)
+    result = testbed.run_module('virt_device', args)
+    assert _live_changes(planned, name)[0] == _live_changes(result, name)[0] == [('not attached', 'ua-token')]
+    assert 'Did not find USB device vendor:1050 product:407' in _live_changes(planned, name)[1][0]
+    assert planned['reboot_required'] == result['reboot_required'] == [name]
+    assert "<vendor id='0x1050'/>" in scratch.inactive_xml(name)
+
+
 @pytest.fixture
 def pool(scratch):
     """A storage pool over a fresh directory holding one volume, defined and not started."""

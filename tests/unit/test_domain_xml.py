@@ -315,6 +315,28 @@ def test_a_fleet_from_one_template_is_one_question_to_libvirt():
     assert dx.anonymized(relative).find('devices/disk/source').get('file') == 'disk0.img'
 
 
+@pytest.mark.parametrize('source, found', [
+    ("<vendor id='0x1234'/><product id='0x5678'/>", True),
+    ("<vendor id='0x1234'/><product id='0x5678'/><address bus='0' device='0x0'/>", True),
+    ("<vendor id='0x1234'/><product id='0x5678'/><address bus='001' device='0'/>", False),
+    ("<address bus='3' device='7'/>", False),
+])
+def test_the_qemu_driver_is_asked_about_a_usb_device_as_a_start_finds_it(source, found):
+    """libvirt's QEMU driver builds no command line for a USB device given by vendor and product (a start looks
+    up its bus and device on the host; tests/integration/test_virt_device.py asks it): the pre-flight's copy has
+    them, as the live XML would; a given address stays."""
+    root = dx.parse("<domain><devices><hostdev mode='subsystem' type='usb'><source>%s</source></hostdev>"
+                    "</devices></domain>" % source)
+    before = dx.serialize(root)
+    addresses = dx.parse(dx.for_qemu_argv(root)).findall('devices/hostdev/source/address')
+    assert len(addresses) == 1
+    if found:
+        assert dict(addresses[0].attrib) == dx.FOUND_USB_ADDRESS
+    else:
+        assert dict(addresses[0].attrib) == dict(root.find('devices/hostdev/source/address').attrib)
+    assert dx.serialize(root) == before  # the definition itself is left alone
+
+
 def test_a_refusal_names_the_domains_own_values():
     root = template_domain('web01', 'c98ea9bd-9103-4983-b09c-721d1d78e127')
     originals = {}

@@ -10,6 +10,7 @@ import pytest
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _host_resources
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _hypervisor
 
 FLAVOURS = {'rw': '', 'ro': '<readonly/>', 'shared': '<shareable/>', 'shared-ro': '<readonly/><shareable/>'}
 
@@ -24,12 +25,16 @@ class Host:
     """The hypervisor as HostResources asks it: its running domains' live XML, whether it is this machine, and
     libvirt's answers about networks and host interfaces."""
 
-    def __init__(self, running=(), local=True, networks=None, interfaces=()):
+    def __init__(self, running=(), local=True, networks=None, interfaces=(), usb_devices=None):
         self.running = running
         self.local = local
         self.networks = networks or {}  # name -> active
         self.interfaces = interfaces
+        self.usb_devices = usb_devices  # as Hypervisor.host_usb_devices reads libvirt's node devices
         self.reads = 0
+
+    def host_usb_devices(self):
+        return self.usb_devices
 
     def network_refusal(self, name):
         if name not in self.networks:
@@ -248,3 +253,57 @@ def test_image_formats_are_not_judged_without_qemu_img_or_over_a_remote_uri(imag
     monkeypatch.setattr(_host_resources.shutil, 'which', lambda name: None)
     assert _host_resources.HostResources(Host(), qemu_img).refusal('a', typed_disk(image, 'qcow2')) is None
     assert qemu_img.calls == []
+
+
+# A USB device as libvirt's node device driver describes it (virsh nodedev-dumpxml usb_1_2).
+NODE_DEVICE = """<device><name>usb_%(bus)d_%(device)d</name><parent>usb_usb%(bus)d</parent><driver><name>usb</name></driver>
+<capability type='usb_device'><bus>%(bus)d</bus><device>%(device)d</device>
+<product id='0x%(product)04x'>Token</product><vendor id='0x%(vendor)04x'>Maker</vendor></capability></device>"""
+TOKEN = {'vendor': 0x1050, 'product': 0x0407, 'bus': 3, 'device': 2}
+SECOND_TOKEN = dict(TOKEN, device=5)
+
+
+def usb_hostdev(source, policy=''):
+    return dx.parse("<hostdev mode='subsystem' type='usb' managed='yes'><source%s>%s</source></hostdev>"
+                    % (policy and " startupPolicy='%s'" % policy, source), root_tag=None)
+
+
+def test_a_node_device_reads_as_a_hostdev_source_asks():
+    found = _hypervisor._usb_device(dx.parse(NODE_DEVICE % TOKEN, root_tag='device'))
+    assert found == TOKEN
+    asked = dx.usb_source(usb_hostdev("<vendor id='0x1050'/><product id='0x0407'/><address bus='003' device='2'/>")
+                          .find('source'))
+    assert asked == TOKEN  # a bus written with leading zeros, as lsusb shows it
+
+
+@pytest.mark.parametrize('source, on_host, refused', [
+    ("<vendor id='0x1050'/><product id='0x0407'/>", [TOKEN], None),
+    ("<vendor id='0x1050'/><product id='0x0407'/>", [], 'Did not find USB device vendor:1050 product:407'),
+    ("<vendor id='0x1050'/><product id='0x0408'/>", [TOKEN], 'Did not find USB device'),
+    ("<vendor id='0x1050'/><product id='0x0407'/>", [TOKEN, SECOND_TOKEN], 'Multiple USB devices for vendor:1050 product:407'),
+    ("<vendor id='0x1050'/><product id='0x0407'/><address bus='3' device='5'/>", [TOKEN, SECOND_TOKEN], None),
+    ("<vendor id='0x1050'/><product id='0x0407'/><address bus='3' device='9'/>", [TOKEN, SECOND_TOKEN],
+     'Did not find USB device vendor:1050 product:407 bus:3 device:9'),
+    ("<vendor id='0x1050'/><product id='0x0407'/><address bus='0' device='0'/>", [TOKEN], None),
+    ("<address bus='3' device='2'/>", [TOKEN], None),
+    ("<address bus='1' device='2'/>", [TOKEN], 'Did not find USB device bus:1 device:2'),
+])
+def test_a_usb_device_is_looked_for_as_libvirt_looks_for_it(source, on_host, refused):
+    reason = _host_resources.HostResources(Host(usb_devices=on_host)).refusal('a', usb_hostdev(source))
+    if refused is None:
+        assert reason is None
+    else:
+        assert refused in reason
+
+
+@pytest.mark.parametrize('policy', ['optional', 'requisite'])
+def test_a_hot_plug_does_without_a_usb_device_not_required_at_start(policy):
+    device = usb_hostdev("<vendor id='0x1050'/><product id='0x0407'/>", policy)
+    assert _host_resources.HostResources(Host(usb_devices=[])).refusal('a', device) is None
+    assert 'Did not find' in _host_resources.HostResources(Host(usb_devices=[])).refusal(
+        'a', usb_hostdev("<vendor id='0x1050'/><product id='0x0407'/>", 'mandatory'))
+
+
+def test_usb_devices_are_not_judged_when_libvirt_does_not_list_them():
+    device = usb_hostdev("<vendor id='0x1050'/><product id='0x0407'/>")
+    assert _host_resources.HostResources(Host(usb_devices=None)).refusal('a', device) is None
