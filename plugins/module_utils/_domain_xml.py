@@ -106,6 +106,27 @@ def schema_errors(relaxng, root, most=3):
     return '; '.join(errors[:most])
 
 
+def schema_culprit(relaxng, root):
+    """For a definition the schema refuses: the one device without which it takes it, and whether the
+    device's <alias> alone is what it refuses, as (device, alias_only); None when no one device is at fault.
+    (libxml2 names an interleave, not the device in it.)"""
+    copy = clone(root)
+    for device in devices(copy):
+        parent, position = device.getparent(), device.getparent().index(device)
+        parent.remove(device)
+        takes_it_without = relaxng.validate(copy)
+        parent.insert(position, device)
+        if takes_it_without:
+            alias = device.find('alias')
+            if alias is None:
+                return device, False
+            device.remove(alias)
+            alias_only = relaxng.validate(copy)
+            device.append(alias)
+            return device, alias_only
+    return None
+
+
 def for_qemu_argv(root):
     """A copy of a definition, as text, that libvirt 9.0's virConnectDomainXMLToNative can build a
     command line for without touching the host (see without_host_effects). Scripts and SR-IOV

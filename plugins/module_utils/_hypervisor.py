@@ -145,6 +145,20 @@ def _reason(exc):
     return exc.get_error_message() if hasattr(exc, 'get_error_message') else str(exc)
 
 
+def _culprit(schema, root):
+    """Which device of root (a definition the schema refuses) it refuses, as a message's start; empty when
+    no one device is at fault."""
+    found = dx.schema_culprit(schema, root)
+    if found is None:
+        return ''
+    device, alias_only = found
+    alias = device.find('alias')
+    if alias_only:
+        return "a <%s> takes no <alias> in this libvirt (alias '%s'; give the device without one): " % (
+            device.tag, alias.get('name'))
+    return 'it refuses the <%s> device%s: ' % (device.tag, " with alias '%s'" % alias.get('name') if alias is not None else '')
+
+
 def _usb_device(node_device):
     """A node device's usb_device capability, as dx.usb_source reads a USB host device's <source>."""
     capability = node_device.find("capability[@type='usb_device']")
@@ -300,7 +314,7 @@ class Hypervisor:
         if schema is not None:
             refused = dx.schema_errors(schema, anonymous)
             if refused:
-                return "libvirt's domain schema: %s" % refused
+                return "libvirt's domain schema: %s%s" % (_culprit(schema, anonymous), refused)
         if self.conn.getType() != 'QEMU':
             return None  # the pre-flight below belongs to the QEMU driver
         refused = self._driver_answer(dx.for_qemu_argv(anonymous))[1]

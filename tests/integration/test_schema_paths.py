@@ -128,3 +128,40 @@ def test_a_domain_whose_smbios_repeats_its_uuid_is_checked_and_changed_without_a
     done = testbed.run_module('virt_device', {'name': name, 'devices': [rng]})
     assert done['changed'] and not done.get('warnings'), done
     assert "<alias name='ua-smbios-rng'/>" in scratch.inactive_xml(name)
+
+
+SMARTCARD = "<smartcard mode='host'/>"
+
+
+@pytest.mark.parametrize('xml, alias, said', [
+    (BOGUS, 'entropy', "it refuses the <rng> device with alias 'ua-entropy': "),
+    (SMARTCARD, 'card', "a <smartcard> takes no <alias> in this libvirt (alias 'ua-card'; give the device without one): "),
+])
+def test_a_schema_refusal_names_the_device_and_an_alias_the_schema_gives_no_place(scratch, xml, alias, said):
+    """libxml2 names the <devices> interleave, not the device in it: the refusal says which device, and when
+    the alias alone is what libvirt's own validating define refuses (libvirt 9.0's schema has no alias for a
+    smartcard), says that; the same smartcard without an alias is defined, and found again by its values."""
+    name = scratch.create('q35', devices="<controller type='usb' model='qemu-xhci'/>")
+    before = scratch.inactive_xml(name)
+    args = {'name': name, 'devices': [{'xml': xml, 'alias': alias}]}
+    refused = [testbed.run_module('virt_device', args, check=check) for check in (True, False)]
+    assert refused[0]['msg'] == refused[1]['msg'] and said in refused[0]['msg'], refused[0]['msg']
+    aliased = dx.parse(xml, root_tag=None)
+    aliased.append(dx.new_element('alias', {'name': 'ua-' + alias}))
+    with pytest.raises(libvirt.libvirtError, match='failed to validate against schema'):
+        scratch.conn.defineXMLFlags(before.replace('</devices>', dx.serialize(aliased) + '</devices>'),
+                                    libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
+    assert scratch.inactive_xml(name) == before
+    if xml == SMARTCARD:
+        without = {'name': name, 'devices': [{'xml': xml}]}
+        assert testbed.run_module('virt_device', without)['changed'] is True
+        assert testbed.run_module('virt_device', without)['changed'] is False
+
+
+def test_a_schema_refusal_no_one_device_causes_names_none(scratch):
+    name = scratch.create('q35')
+    bad = dx.parse(scratch.inactive_xml(name).replace('</os>', '<bogus/></os>'))
+    with _hypervisor.Hypervisor(testbed.URI) as local:
+        reason = local.refusal(bad)
+    assert reason.startswith("libvirt's domain schema: ") and 'os' in reason, reason
+    assert not reason.startswith("libvirt's domain schema: it refuses the <") and 'takes no <alias>' not in reason
