@@ -26,6 +26,8 @@ NEVER_LIVE = [
     ('q35', "<iommu model='intel'/>", "live attach of device 'iommu' is not supported"),
     ('q35', "<tpm model='tpm-crb'><backend type='passthrough'><device path='/dev/tpm0'/></backend></tpm>",
      "live attach of device 'tpm' is not supported"),
+    ('q35', "<smartcard mode='passthrough' type='tcp'><source mode='bind' host='127.0.0.1' service='0'/></smartcard>",
+     'lacks multiple smartcard support'),
     ('q35', "<disk type='file' device='floppy'><target dev='fda' bus='fdc'/></disk>",
      "floppy device hotplug isn't supported"),
     ('q35', "<disk type='file' device='disk'><source file='{image}'/><target dev='sdf' bus='sata'/></disk>",
@@ -169,6 +171,7 @@ UNPLUG_DOMAINS = {
         "<panic model='isa'><alias name='ua-panic'/></panic>"
         "<hub type='usb'><alias name='ua-hub'/></hub>"
         "<iommu model='intel'><alias name='ua-iommu'/></iommu>"
+        "<smartcard mode='passthrough' type='tcp'><source mode='bind' host='127.0.0.1' service='0'/></smartcard>"
         "<disk type='file' device='disk'><source file='{image}'/><target dev='sdb' bus='sata'/>"
         "<alias name='ua-sata-disk'/></disk>"
         "<disk type='file' device='cdrom'><source file='{image}'/><target dev='sdc' bus='sata'/><readonly/>"
@@ -232,6 +235,7 @@ NEVER_UNPLUGGED = [
     ('q35', 'ua-hub', "live detach of device 'hub' is not supported"),
     ('q35', 'ua-iommu', "live detach of device 'iommu' is not supported"),
     ('q35', 'devices/graphics', "live detach of device 'graphics' is not supported"),
+    ('q35', 'devices/smartcard', "live detach of device 'smartcard' is not supported"),  # it takes no user alias
     ('q35', 'ua-sata-disk', 'This type of disk cannot be hot unplugged'),
     ('q35', 'ua-sata-cdrom', "disk device type 'cdrom' cannot be detached"),
     ('i440fx', 'ua-floppy', "disk device type 'floppy' cannot be detached"),
