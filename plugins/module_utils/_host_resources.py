@@ -17,7 +17,10 @@ update opens them), and each is answered the way libvirt or QEMU answers it:
   file and a UNIX socket it listens on are created, so their directory must be there ("Unable to
   open file", "Unable to bind to UNIX socket path"); a device node and a socket it connects to must
   be there ("unable to stat"); an RNG's random source and a passed-through input's evdev node must be
-  there ("is not accessible"), and for a vsock device the host's vhost-vsock device;
+  there ("is not accessible"), and for a vsock device the host's vhost-vsock device; a vhost-user
+  interface's socket must be there for a client and its directory for a server ("Failed to connect",
+  "Failed to bind socket"); an ethernet interface's tap (/sys/class/net) must not be there yet when
+  libvirt creates it ("already exists") and must be when it is given (managed='no');
 - an image with a format (<driver type>) other than raw, asked of QEMU's own qemu-img on a local URI
   (`qemu-img info --force-share --format`, with the backing chain the image names when the definition
   gives none): QEMU opens it only as that format ("Image is not in qcow2 format") and, before it,
@@ -50,6 +53,15 @@ HOST_INTERFACE_SOURCES = {'bridge': 'bridge', 'direct': 'dev'}
 # What libvirt says when the directory of a path it creates is not there, by character device type.
 CREATED_PATH_REFUSALS = {'file': 'Unable to open file: %s: No such file or directory',
                          'unix': "Unable to bind to UNIX socket path '%s': No such file or directory"}
+# What QEMU says when a vhost-user interface's socket cannot be made (a server's) or reached (a client's),
+# by whether it is created.
+VHOST_USER_REFUSALS = {True: 'Failed to bind socket to %s: No such file or directory',
+                       False: "Failed to connect to '%s': No such file or directory"}
+# Where the host lists its network devices by name.
+NETWORK_DEVICES = '/sys/class/net'
+# Tap names libvirt takes for its own and drops from a definition (VIR_NET_GENERATED_VNET_PREFIX,
+# VIR_NET_GENERATED_MACVTAP_PREFIX, VIR_NET_GENERATED_MACVLAN_PREFIX).
+GENERATED_TAP_PREFIXES = ('vnet', 'macvtap', 'macvlan')
 # Character device types whose path must be there: a device node, a socket connected to. (A pipe is
 # never hot-plugged: see _hotplug.)
 OPENED_PATH_TYPES = ('dev', 'unix')
@@ -92,13 +104,14 @@ class HostResources:
         self._users = None  # image -> [(domain name, target, disk element)]
         self._format_answers = {}  # (path, format, whether the backing chain is the image's) -> refusal or None
 
-    def refusal(self, name, device):
-        """Why the running domain name could not open what device (to hot-plug, or as it should run
-        after a live update) needs on the host, or None. A drive's own old medium does not count."""
+    def refusal(self, name, device, plugged=True):
+        """Why the running domain name could not open what device (to hot-plug, or with plugged false
+        as it should run after a live update) needs on the host, or None. A drive's own old medium does
+        not count."""
         if device.tag == 'disk':
             return self._image_refusal(name, device)
         if device.tag == 'interface':
-            return self._interface_refusal(device)
+            return self._interface_refusal(device, plugged)
         if device.tag in CHARACTER_DEVICES:
             return self._path_refusal(device.get('type'), device.findall('source'))
         if device.tag == 'rng':
@@ -114,7 +127,7 @@ class HostResources:
 
     def update_refusal(self, name, device):
         """refusal() for a live update; a drive that takes its new medium closes the old one."""
-        reason = self.refusal(name, device)
+        reason = self.refusal(name, device, plugged=False)
         if reason is None and device.tag == 'disk':
             self.closed(name, device)
             self.opened(name, device)
@@ -187,15 +200,41 @@ class HostResources:
                         'and this disk is not shareable' % where)
         return None
 
-    def _interface_refusal(self, interface):
+    def _interface_refusal(self, interface, plugged):
+        """An interface's network, bridge or host interface; when it is plugged, also the tap or vhost-user
+        socket it opens then (a live update keeps them)."""
+        kind = interface.get('type')
+        if kind == 'ethernet':
+            return self._tap_refusal(interface.find('target')) if plugged else None
         source = interface.find('source')
         if source is None:
             return None
-        kind = interface.get('type')
         if kind == 'network' and source.get('network'):
             return self._hypervisor.network_refusal(source.get('network'))
-        host_interface = source.get(HOST_INTERFACE_SOURCES.get(kind, ''))
+        if kind == 'vhostuser':
+            return self._vhost_user_refusal(source) if plugged else None
+        host_interface = source.get(HOST_INTERFACE_SOURCES[kind]) if kind in HOST_INTERFACE_SOURCES else None
         return self._hypervisor.host_interface_refusal(host_interface) if host_interface else None
+
+    def _vhost_user_refusal(self, source):
+        if source.get('type') == 'unix':
+            # QEMU creates the socket of a server, and connects to a client's.
+            path = source.get('path')
+            created = source.get('mode') == 'server'
+            if path and self._missing(os.path.dirname(path) if created else path):
+                return VHOST_USER_REFUSALS[created] % path
+        return None
+
+    def _tap_refusal(self, target):
+        """An ethernet interface's tap device: one libvirt creates must not be there yet, one it is given
+        (managed='no') must be. Asked of the host's network devices (a local URI)."""
+        name = target.get('dev') if target is not None else None
+        if not name or not self._hypervisor.is_local() or name.startswith(GENERATED_TAP_PREFIXES):
+            return None
+        there = not self._missing(os.path.join(NETWORK_DEVICES, name))
+        if target.get('managed') == 'no':
+            return None if there else "target managed='no' but specified dev doesn't exist (%s)" % name
+        return 'The %s interface already exists' % name if there else None
 
     def _path_refusal(self, kind, sources):
         """A character device of type kind with these <source> elements."""

@@ -50,6 +50,9 @@ LIVE_WATCHDOG_MODELS = ('i6300esb',)
 # Character device types libvirt 9.0 never hot-plugs ("Hotplug unsupported for char device type '%s'");
 # a running one still unplugs.
 NEVER_PLUGGED_CHARACTER_TYPES = ('pipe', 'stdio')
+# Interface types libvirt 9.0 never hot-plugs ("hotplug of interface type of %s is not implemented yet",
+# qemuDomainAttachNetDevice); a running one still unplugs.
+NEVER_PLUGGED_INTERFACE_TYPES = ('server', 'client', 'mcast', 'udp')
 # Serial port targets on the ISA bus, which QEMU cannot hot-(un)plug ("Bus 'isa.0' does not support
 # hotplugging"); a serial port without a target type is one of them on x86.
 ISA_SERIAL_TARGETS = (None, 'isa-serial')
@@ -85,6 +88,8 @@ def _never_plugged(element):
     """Why libvirt would refuse to hot-plug this device, though it unplugs it, or None."""
     if element.tag in _device_tables.CHARACTER_DEVICES and element.get('type') in NEVER_PLUGGED_CHARACTER_TYPES:
         return "libvirt does not hot-plug a character device of type '%s'" % element.get('type')
+    if element.tag == 'interface' and element.get('type') in NEVER_PLUGGED_INTERFACE_TYPES:
+        return "libvirt does not hot-plug an interface of type '%s'" % element.get('type')
     return None
 
 

@@ -157,7 +157,7 @@ domains:
           free hot-pluggable slot in the running domain) is predicted V(not attached), an unplug it would refuse (such a
           kind or bus, a device held by its PCI slot, a SCSI controller with disks left on it) V(not detached), a device
           whose host side is missing (an image, a network or one not running, a bridge, a USB device, a socket, a
-          directory; paths on a local URI), an image another disk holds under QEMU's image locking or one QEMU's C(qemu-img) does not open as
+          directory, a tap; paths on a local URI), an image another disk holds under QEMU's image locking or one QEMU's C(qemu-img) does not open as
           its driver's format with its backing chain V(not attached) or V(not updated); every other (un)plug and update
           is predicted done, a controller a new device needs first included. V(pending) and refusals for other reasons
           (the guest, a peer a socket connects to) show only in a real run.

@@ -312,6 +312,17 @@ MISSING = os.path.join(testbed.IMAGES, 'vt-test-no-such-directory')
     ("<input type='passthrough' bus='virtio'><source evdev='/dev/input/vt-test-no-such-node'/></input>",
      'vt-test-no-such-node'),
     ("<vsock model='virtio'><cid auto='yes'/></vsock>", None if os.path.exists('/dev/vhost-vsock') else 'vhost-vsock'),
+    # A vhost-user socket QEMU connects to must be there, the directory of one it creates too (one that is
+    # there waits for a vhost-user backend, which the test host lacks).
+    ("<interface type='vhostuser'><source type='unix' path='{there}/nobody.sock' mode='client'/>"
+     "<model type='virtio'/></interface>", 'nobody.sock'),
+    ("<interface type='vhostuser'><source type='unix' path='{gone}/backend.sock' mode='server'/>"
+     "<model type='virtio'/></interface>", '{gone}'),
+    # A tap libvirt creates must not be there yet; one it is given must be (see the test below).
+    ("<interface type='ethernet'><target dev='lo'/><model type='virtio'/></interface>", 'The lo interface already exists'),
+    ("<interface type='ethernet'><target dev='vttestnotap' managed='no'/><model type='virtio'/></interface>",
+     "specified dev doesn't exist"),
+    ("<interface type='ethernet'><target dev='vnet4095'/><model type='virtio'/></interface>", None),  # a name libvirt drops
 ])
 def test_check_mode_knows_what_a_device_opens_on_the_host(scratch, snippet, fragment):
     name = testbed.running_with_acpi(scratch, 'q35', devices=testbed.SPARE_ROOT_PORTS
@@ -324,3 +335,24 @@ def test_check_mode_knows_what_a_device_opens_on_the_host(scratch, snippet, frag
     action = 'attached' if fragment is None else 'not attached'
     fragment = fragment.format(**values) if fragment else None
     assert check_then_run({'name': name, 'devices': [{'xml': device}]}, [name], fragment)[name] == [(action, 'ua-dev')]
+
+
+@pytest.fixture
+def tap():
+    """A tap device on the host, made outside libvirt (asked for before scratch: the domains holding it go
+    first)."""
+    name = 'vttap' + uuid.uuid4().hex[:8]
+    subprocess.run(['ip', 'tuntap', 'add', 'dev', name, 'mode', 'tap'], check=True)
+    yield name
+    subprocess.run(['ip', 'tuntap', 'del', 'dev', name, 'mode', 'tap'], check=True)
+
+
+def test_check_mode_knows_an_ethernet_interface_takes_a_tap_given_to_it_and_makes_a_new_one(tap, scratch):
+    name = testbed.running_with_acpi(scratch, 'q35', devices=testbed.SPARE_ROOT_PORTS)
+    given = {'kind': 'interface', 'alias': 'given', 'type': 'ethernet', 'model': 'virtio',
+             'target': {'dev': tap, 'managed': 'no'}}
+    made = {'kind': 'interface', 'alias': 'made', 'type': 'ethernet', 'model': 'virtio',
+            'target': {'dev': 'vt' + uuid.uuid4().hex[:8]}}
+    taken = {'kind': 'interface', 'alias': 'taken', 'type': 'ethernet', 'model': 'virtio', 'target': {'dev': tap}}
+    outcomes = check_then_run({'name': name, 'devices': [given, made, taken]}, [name], 'already exists')
+    assert outcomes[name] == [('attached', 'ua-given'), ('attached', 'ua-made'), ('not attached', 'ua-taken')]

@@ -91,16 +91,51 @@ def test_libvirt_unplugs_a_pipe_character_device_but_plugs_none_nor_a_stdio_one(
     channel = "<channel type='{kind}'>{source}<target type='virtio' name='org.vt.{kind}'/><alias name='ua-{kind}'/></channel>"
     started = channel.format(kind='pipe', source="<source path='%s'/>" % pipe)
     name = testbed.running_with_acpi(scratch, 'q35', devices="<controller type='virtio-serial' index='0'/>" + started)
+    news = [(channel.format(kind=kind, source=source).replace('ua-%s' % kind, 'ua-new-%s' % kind),
+             "Hotplug unsupported for char device type '%s'" % kind)
+            for kind, source in (('pipe', "<source path='%s'/>" % new_pipe), ('stdio', ''))]
+    _plugs_refused_and_unplug_taken(scratch, name, news, 'ua-pipe')
+
+
+def _plugs_refused_and_unplug_taken(scratch, name, news, running_alias):
+    """news: (a device's XML, a piece of libvirt's refusal) each: the prediction refuses to plug each into the
+    running domain name, as libvirt does; neither refuses to unplug its device running_alias."""
     live = dx.parse(scratch.live_xml(name))
     with Hypervisor(testbed.URI) as hypervisor:
-        for kind, source in (('pipe', "<source path='%s'/>" % new_pipe), ('stdio', '')):
-            new = channel.format(kind=kind, source=source).replace('ua-%s' % kind, 'ua-new-%s' % kind)
+        for new, said in news:
             assert _hotplug.attach_refusals(hypervisor, live, [dx.parse(new, root_tag=None)])[0]
             refusal = testbed.live_refusal(scratch.dom(name).attachDeviceFlags, new)
-            assert "Hotplug unsupported for char device type '%s'" % kind in refusal
-    running = next(e for e in dx.devices(live) if dx.device_alias(e) == 'ua-pipe')
+            assert refusal is not None and said in refusal, refusal
+    running = next(e for e in dx.devices(live) if dx.device_alias(e) == running_alias)
     assert _hotplug.detach_refusals(live, [running]) == [None]
-    assert testbed.live_refusal(scratch.dom(name).detachDeviceAlias, 'ua-pipe') is None
+    assert testbed.live_refusal(scratch.dom(name).detachDeviceAlias, running_alias) is None
+
+
+# An interface of each type libvirt never hot-plugs, on free local ports.
+SOCKET_INTERFACES = {
+    'server': "<source address='127.0.0.1' port='{port}'/>",
+    'client': "<source address='127.0.0.1' port='{port}'/>",
+    'mcast': "<source address='230.0.0.1' port='{port}'/>",
+    'udp': "<source address='127.0.0.1' port='{port}'><local address='127.0.0.1' port='{local}'/></source>",
+}
+
+
+def _socket_interface(kind, alias, port):
+    return ("<interface type='%s'>%s<model type='virtio'/><alias name='%s'/></interface>"
+            % (kind, SOCKET_INTERFACES[kind].format(port=port, local=port + 1), alias))
+
+
+def test_libvirt_unplugs_a_socket_interface_but_plugs_none(scratch):
+    """The attach-only interface types: libvirt refuses to plug them ("hotplug of interface type of %s is not
+    implemented yet"), and a udp one the domain started with unplugs."""
+    assert set(SOCKET_INTERFACES) == set(_hotplug.NEVER_PLUGGED_INTERFACE_TYPES)
+    port = 20000 + os.getpid() % 20000
+    name = testbed.running_with_acpi(scratch, 'q35', devices=testbed.SPARE_ROOT_PORTS
+                                     + _socket_interface('udp', 'ua-running', port))
+    news = [(_socket_interface(kind, 'ua-new-' + kind, port + 2 * offset),
+             'hotplug of interface type of %s is not implemented yet' % kind)
+            for offset, kind in enumerate(SOCKET_INTERFACES, start=1)]
+    _plugs_refused_and_unplug_taken(scratch, name, news, 'ua-running')
 
 
 def _outcome(result, name):

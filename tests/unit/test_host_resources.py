@@ -149,6 +149,12 @@ def element(text):
     ("<interface type='bridge'><source bridge='br9'/></interface>", 'not there'),
     ("<interface type='direct'><source dev='eth9' mode='bridge'/></interface>", 'not there'),
     ("<interface type='user'/>", None),
+    # the types that name neither a network nor a host interface
+    ("<interface type='udp'><source address='127.0.0.1' port='5555'><local address='127.0.0.1' port='5556'/>"
+     "</source></interface>", None),
+    ("<interface type='mcast'><source address='230.0.0.1' port='5558'/></interface>", None),
+    ("<interface type='server'><source address='127.0.0.1' port='5559'/></interface>", None),
+    ("<interface type='client'><source address='127.0.0.1' port='5560'/></interface>", None),
 ])
 def test_an_interface_needs_its_network_running_and_its_host_interface_there(snippet, refused):
     host = Host(networks={'default': False, 'lan': True}, interfaces=('br0', 'eth0'))
@@ -195,6 +201,38 @@ def test_a_vsock_needs_the_hosts_vhost_vsock_device(tmp_path, monkeypatch):
     assert 'vhost-vsock' in _host_resources.HostResources(Host()).refusal('a', vsock)
     (tmp_path / 'vhost-vsock').write_bytes(b'')
     assert _host_resources.HostResources(Host()).refusal('a', vsock) is None
+
+
+@pytest.mark.parametrize('mode, path, refused', [
+    ('client', 'listening.sock', None), ('client', 'new.sock', 'Failed to connect'),
+    ('server', 'new.sock', None), ('server', 'gone/new.sock', 'Failed to bind socket'),
+])
+def test_a_vhost_user_interface_finds_its_socket_or_the_directory_of_the_one_it_creates(tmp_path, mode, path, refused):
+    (tmp_path / 'listening.sock').write_bytes(b'')
+    interface = element("<interface type='vhostuser'><source type='unix' path='%s' mode='%s'/></interface>"
+                        % (tmp_path / path, mode))
+    reason = _host_resources.HostResources(Host()).refusal('a', interface)
+    assert (reason is None) if refused is None else (refused in reason), reason
+    assert _host_resources.HostResources(Host()).update_refusal('a', interface) is None  # a running one keeps it
+
+
+@pytest.mark.parametrize('target, refused', [
+    ("<target dev='tap0'/>", 'The tap0 interface already exists'),
+    ("<target dev='tap1'/>", None),
+    ("<target dev='vnet0'/>", None),  # a name libvirt drops and makes anew
+    ("<target dev='tap0' managed='no'/>", None),
+    ("<target dev='tap1' managed='no'/>", "specified dev doesn't exist"),
+    ('', None),
+])
+def test_an_ethernet_interface_makes_a_tap_not_there_yet_or_takes_one_that_is(tmp_path, monkeypatch, target, refused):
+    monkeypatch.setattr(_host_resources, 'NETWORK_DEVICES', str(tmp_path))
+    (tmp_path / 'tap0').mkdir()
+    (tmp_path / 'vnet0').mkdir()
+    interface = element("<interface type='ethernet'>%s</interface>" % target)
+    reason = _host_resources.HostResources(Host()).refusal('a', interface)
+    assert (reason is None) if refused is None else (refused in reason), reason
+    assert _host_resources.HostResources(Host()).update_refusal('a', interface) is None  # a running one keeps its tap
+    assert _host_resources.HostResources(Host(local=False)).refusal('a', interface) is None
 
 
 def typed_disk(path, image_format, extra=''):

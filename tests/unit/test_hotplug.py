@@ -209,3 +209,10 @@ def test_a_pipe_or_stdio_character_device_unplugs_but_never_plugs(kind):
     channel = element("<channel type='%s'><target type='virtio' name='org.vt.0'/></channel>" % kind)
     assert 'character device' in _hotplug.attach_refusals(CommandLines(free_ports=1), dx.parse(Q35), [channel])[0]
     assert _hotplug.detach_refusals(dx.parse(Q35), [channel]) == [None]
+
+
+@pytest.mark.parametrize('kind', _hotplug.NEVER_PLUGGED_INTERFACE_TYPES)
+def test_a_socket_interface_unplugs_but_never_plugs(kind):
+    interface = element("<interface type='%s'><source address='127.0.0.1' port='5555'/></interface>" % kind)
+    assert 'interface of type' in _hotplug.attach_refusals(CommandLines(free_ports=1), dx.parse(Q35), [interface])[0]
+    assert _hotplug.detach_refusals(dx.parse(Q35), [interface]) == [None]
