@@ -13,7 +13,8 @@ update opens them), and each is answered the way libvirt or QEMU answers it:
   alone, be the only one ("Did not find USB device", "Multiple USB devices");
 - paths, asked of the file system when the hypervisor is this machine (a local URI; over a remote
   one nothing here can look, and the run tells), each rule the check libvirt 9.0 makes first:
-  an image (a file or block disk) must be there ("Cannot access storage file"); a character device's
+  an image (a file or block disk) must be there ("Cannot access storage file"), a file disk's a regular
+  file and a block disk's a device ("'file' driver requires"); a character device's
   file and a UNIX socket it listens on are created, so their directory must be there ("Unable to
   open file", "Unable to bind to UNIX socket path"); a device node and a socket it connects to must
   be there ("unable to stat"); an RNG's random source and a passed-through input's evdev node must be
@@ -42,12 +43,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils._device_tables import CHARACTER_DEVICES
 
 # The disk types whose storage is a path on the hypervisor, and the <source> attribute holding it.
 PATH_SOURCES = {'file': 'file', 'block': 'dev'}
+# By disk type: QEMU's driver for the path (libvirt 9.0 opens a block cdrom as a host_device too), what it
+# requires the path to be, and the tests of that (raw_open_common in QEMU's block/file-posix.c).
+IMAGE_FILE_KINDS = {'file': ('file', 'a regular file', (stat.S_ISREG,)),
+                    'block': ('host_device', 'either a character or block device', (stat.S_ISCHR, stat.S_ISBLK))}
 # Interface types and the <source> attribute naming the host interface they connect to.
 HOST_INTERFACE_SOURCES = {'bridge': 'bridge', 'direct': 'dev'}
 # What libvirt says when the directory of a path it creates is not there, by character device type.
@@ -164,8 +170,22 @@ class HostResources:
             return None
         if self._missing(path):
             return "Cannot access storage file '%s': No such file or directory" % path
-        # QEMU takes the file's lock before it reads the file as a format.
-        return self._lock_refusal(name, path, disk) or self._format_refusal(path, disk)
+        # QEMU checks what the path is when it opens it, takes its lock, then reads it as a format.
+        return self._kind_refusal(path, disk.get('type', 'file')) or self._lock_refusal(name, path, disk) or \
+            self._format_refusal(path, disk)
+
+    def _kind_refusal(self, path, disk_type):
+        """QEMU's refusal of a file disk that is not a regular file, or a block disk that is not a device."""
+        if not self._hypervisor.is_local():
+            return None
+        driver, wanted, kinds = IMAGE_FILE_KINDS[disk_type]
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return None  # left to libvirt, as in _missing
+        if any(kind(mode) for kind in kinds):
+            return None
+        return "'%s' driver requires '%s' to be %s" % (driver, path, wanted)
 
     def _format_refusal(self, path, disk):
         """QEMU's refusal to open the image at path as the disk's format, or None."""

@@ -88,9 +88,15 @@ def check_then_run(args, names, fragment=None):
 @pytest.mark.parametrize('disk, fragment', [
     ({'source': '/var/lib/libvirt/images/vt-test-not-there.img'}, "Cannot access storage file"),
     ({'type': 'block', 'source': {'dev': '/dev/vt-test-not-there'}}, "Cannot access storage file"),
+    # QEMU opens a file disk's path only when it is a regular file, a block disk's when it is a device.
+    ({'source': '{folder}'}, "'file' driver requires"),
+    ({'type': 'block', 'source': {'dev': '{image}'}}, "'host_device' driver requires"),
 ])
-def test_check_mode_knows_a_disk_whose_storage_is_not_there(scratch, disk, fragment):
+def test_check_mode_knows_a_disk_whose_storage_is_not_there_or_not_what_it_opens(scratch, disk, fragment):
     name = scratch.create('q35', running=True)
+    paths = {'folder': testbed.IMAGES, 'image': testbed.image(testbed.scratch_name('plain'))}
+    source = disk['source']
+    disk = dict(disk, source={'dev': source['dev'].format(**paths)} if isinstance(source, dict) else source.format(**paths))
     args = {'name': name, 'devices': [dict(disk, kind='disk', alias='data', bus='virtio')]}
     assert check_then_run(args, [name], fragment)[name] == [('not attached', 'ua-data')]
 

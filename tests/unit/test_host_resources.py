@@ -100,6 +100,20 @@ def test_an_image_that_is_not_there_is_refused_only_where_this_machine_is_the_hy
     assert _host_resources.HostResources(Host(local=False)).refusal('a', disk(missing, 'sdb')) is None
 
 
+@pytest.mark.parametrize('kind, path, refused', [
+    ('file', 'image', None), ('file', 'folder', "'file' driver requires '{folder}' to be a regular file"),
+    ('file', '/dev/null', "'file' driver requires '/dev/null' to be a regular file"),
+    ('block', '/dev/null', None),
+    ('block', 'image', "'host_device' driver requires '{image}' to be either a character or block device"),
+])
+def test_a_file_disk_opens_a_regular_file_and_a_block_disk_a_device(image, tmp_path, kind, path, refused):
+    paths = {'image': image, 'folder': str(tmp_path)}
+    device = disk(paths.get(path, path), 'sdb', kind=kind)
+    reason = _host_resources.HostResources(Host()).refusal('a', device)
+    assert reason == (refused.format(**paths) if refused else None)
+    assert _host_resources.HostResources(Host(local=False)).refusal('a', device) is None
+
+
 def test_a_path_this_account_may_not_look_at_is_left_to_libvirt(monkeypatch):
     def forbidden(_path):
         raise PermissionError(13, 'Permission denied')
