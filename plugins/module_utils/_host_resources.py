@@ -14,7 +14,9 @@ update opens them), and each is answered the way libvirt or QEMU answers it:
 - paths, asked of the file system when the hypervisor is this machine (a local URI; over a remote
   one nothing here can look, and the run tells), each rule the check libvirt 9.0 makes first:
   an image (a file or block disk) must be there ("Cannot access storage file"), a file disk's a regular
-  file and a block disk's a device ("'file' driver requires"); a character device's
+  file and a block disk's a device ("'file' driver requires"), and open to QEMU's account for what the
+  disk does: libvirt gives it to the account of the domain's live DAC label and keeps its mode, so the
+  owner's read bit, and write bit for a disk that writes, decide ("Permission denied"); a character device's
   file and a UNIX socket it listens on are created, so their directory must be there ("Unable to
   open file", "Unable to bind to UNIX socket path"); a device node and a socket it connects to must
   be there ("unable to stat"); an RNG's random source and a passed-through input's evdev node must be
@@ -90,6 +92,19 @@ def source_path(disk):
     return source.get(attribute) or None
 
 
+def relabelled_account(live):
+    """The uid a running domain's QEMU runs as, when libvirt gives its images to that same uid (the DAC
+    label of its live XML, relabel='yes', label and image label alike); None otherwise or for root."""
+    label = live.find("seclabel[@model='dac']")
+    if label is None or label.get('relabel', 'yes') != 'yes':
+        return None
+    process, image = (label.findtext('label') or '').strip(), (label.findtext('imagelabel') or '').strip()
+    user = process.split(':')[0]
+    if process != image or not (user.startswith('+') and user[1:].isdigit()):  # libvirt writes '+uid:+gid'
+        return None
+    return int(user[1:]) or None
+
+
 def _writes(disk):
     return disk.get('device') != 'cdrom' and disk.find('readonly') is None
 
@@ -108,6 +123,7 @@ class HostResources:
         self._hypervisor = hypervisor
         self._run_command = run_command
         self._users = None  # image -> [(domain name, target, disk element)]
+        self._accounts = None  # running domain name -> the account it runs as, when libvirt relabels its images
         self._format_answers = {}  # (path, format, whether the backing chain is the image's) -> refusal or None
 
     def refusal(self, name, device, plugged=True):
@@ -158,8 +174,9 @@ class HostResources:
 
     def _load(self):
         if self._users is None:
-            self._users = {}
+            self._users, self._accounts = {}, {}
             for name, live in self._hypervisor.running_definitions():
+                self._accounts[name] = relabelled_account(live)
                 for disk in dx.disks(live):
                     self.opened(name, disk)
         return self._users
@@ -171,8 +188,24 @@ class HostResources:
         if self._missing(path):
             return "Cannot access storage file '%s': No such file or directory" % path
         # QEMU checks what the path is when it opens it, takes its lock, then reads it as a format.
-        return self._kind_refusal(path, disk.get('type', 'file')) or self._lock_refusal(name, path, disk) or \
-            self._format_refusal(path, disk)
+        return self._kind_refusal(path, disk.get('type', 'file')) or self._access_refusal(name, path, disk) or \
+            self._lock_refusal(name, path, disk) or self._format_refusal(path, disk)
+
+    def _access_refusal(self, name, path, disk):
+        """QEMU's refusal to open the image as the domain's account: libvirt gives the image to that account
+        (relabel='yes'), so the owner's permission bits decide, read for every disk, write for one that
+        writes. Not judged when libvirt would not relabel the image, or QEMU runs as root."""
+        self._load()
+        account = self._accounts.get(name)
+        source = disk.find('source')
+        if account is None or not self._hypervisor.is_local() or source.find("seclabel[@model='dac']") is not None:
+            return None
+        needed = stat.S_IRUSR | (stat.S_IWUSR if _writes(disk) else 0)
+        try:
+            allowed = os.stat(path).st_mode & needed == needed
+        except OSError:
+            return None
+        return None if allowed else "Could not open '%s': Permission denied (for uid %d)" % (path, account)
 
     def _kind_refusal(self, path, disk_type):
         """QEMU's refusal of a file disk that is not a regular file, or a block disk that is not a device."""

@@ -101,6 +101,19 @@ def test_check_mode_knows_a_disk_whose_storage_is_not_there_or_not_what_it_opens
     assert check_then_run(args, [name], fragment)[name] == [('not attached', 'ua-data')]
 
 
+def test_check_mode_knows_qemus_account_opens_an_image_as_its_owner_bits_allow(scratch):
+    """libvirt gives a hot-plugged image to the account QEMU runs as (its live DAC label), keeping the mode:
+    a read-only file opens for a read-only disk, not for one that writes."""
+    name = scratch.create('q35', running=True, devices=SCSI)
+    images = {alias: testbed.image(testbed.scratch_name(alias)) for alias in ('writes', 'reads')}
+    for path in images.values():
+        os.chmod(path, 0o444)
+    devices = [{'kind': 'disk', 'alias': 'writes', 'bus': 'scsi', 'source': images['writes']},
+               {'kind': 'disk', 'alias': 'reads', 'bus': 'scsi', 'source': images['reads'], 'readonly': True}]
+    outcomes = check_then_run({'name': name, 'devices': devices}, [name], 'Permission denied')
+    assert outcomes[name] == [('not attached', 'ua-writes'), ('attached', 'ua-reads')]
+
+
 def made_image(image_format, backing=None):
     """A fresh 1 MiB image: a plain file for 'raw', otherwise made by qemu-img, over backing (a qcow2 path that
     need not be there) when given."""

@@ -25,8 +25,9 @@ class Host:
     """The hypervisor as HostResources asks it: its running domains' live XML, whether it is this machine, and
     libvirt's answers about networks and host interfaces."""
 
-    def __init__(self, running=(), local=True, networks=None, interfaces=(), usb_devices=None):
+    def __init__(self, running=(), local=True, networks=None, interfaces=(), usb_devices=None, seclabel=''):
         self.running = running
+        self.seclabel = seclabel  # each running domain's, as its live XML has it
         self.local = local
         self.networks = networks or {}  # name -> active
         self.interfaces = interfaces
@@ -50,8 +51,8 @@ class Host:
     def running_definitions(self):
         self.reads += 1
         for name, disks in self.running:
-            yield name, dx.parse('<domain><name>%s</name><devices>%s</devices></domain>'
-                                 % (name, ''.join(dx.serialize(d) for d in disks)))
+            yield name, dx.parse('<domain><name>%s</name><devices>%s</devices>%s</domain>'
+                                 % (name, ''.join(dx.serialize(d) for d in disks), self.seclabel))
 
 
 @pytest.fixture
@@ -359,3 +360,40 @@ def test_a_hot_plug_does_without_a_usb_device_not_required_at_start(policy):
 def test_usb_devices_are_not_judged_when_libvirt_does_not_list_them():
     device = usb_hostdev("<vendor id='0x1050'/><product id='0x0407'/>")
     assert _host_resources.HostResources(Host(usb_devices=None)).refusal('a', device) is None
+
+
+# The DAC label of a running domain's live XML, as libvirt 9.0 writes it for a QEMU running as libvirt-qemu.
+DAC = ("<seclabel type='dynamic' model='dac' relabel='%s'><label>+%d:+%d</label>"
+       "<imagelabel>+%d:+%d</imagelabel></seclabel>")
+
+
+@pytest.mark.parametrize('mode, flavour, device, refused', [
+    (0o444, 'rw', 'disk', True), (0o444, 'ro', 'disk', False), (0o444, 'rw', 'cdrom', False),
+    (0o644, 'rw', 'disk', False), (0o600, 'shared', 'disk', False),
+    (0o000, 'ro', 'disk', True), (0o066, 'ro', 'disk', True),  # the owner's bits, whoever else may read
+])
+def test_an_image_libvirt_gives_to_qemus_account_opens_as_its_owner_bits_allow(image, mode, flavour, device, refused):
+    os.chmod(image, mode)
+    images = _host_resources.HostResources(Host([('a', [])], seclabel=DAC % ('yes', 64055, 64055, 64055, 64055)))
+    reason = images.refusal('a', disk(image, 'sdb', flavour, device=device))
+    assert (reason is not None) is refused, reason
+    if refused:
+        assert reason == "Could not open '%s': Permission denied (for uid 64055)" % image
+
+
+@pytest.mark.parametrize('seclabel, local, own_label', [
+    (DAC % ('yes', 0, 0, 0, 0), True, ''),  # QEMU as root
+    (DAC % ('no', 64055, 64055, 64055, 64055), True, ''),  # libvirt leaves the images as they are
+    (DAC % ('yes', 64055, 64055, 1000, 1000), True, ''),  # the image goes to another account
+    ('', True, ''),
+    (DAC % ('yes', 64055, 64055, 64055, 64055), False, ''),
+    (DAC % ('yes', 64055, 64055, 64055, 64055), True, "<seclabel model='dac' relabel='no'/>"),  # this disk's own
+])
+def test_permission_bits_are_not_judged_where_libvirt_does_not_give_the_image_to_qemus_account(
+        image, seclabel, local, own_label):
+    os.chmod(image, 0o444)
+    device = disk(image, 'sdb')
+    if own_label:
+        device.find('source').append(dx.parse(own_label, root_tag=None))
+    images = _host_resources.HostResources(Host([('a', [])], local=local, seclabel=seclabel))
+    assert images.refusal('a', device) is None
