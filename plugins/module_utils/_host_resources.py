@@ -2,7 +2,7 @@
 # Copyright: virtuned.libvirt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Whether the host has what a running domain needs to open a device: check mode's prediction of the
-hot-plugs and live updates that fail on the host's side. No definition check sees these (libvirt
+hot-plugs, live updates and starts (virt_domain) that fail on the host's side. No definition check sees these (libvirt
 defines a domain whose image, network or socket is not there; only a start, a hot-plug or a live
 update opens them), and each is answered the way libvirt or QEMU answers it:
 
@@ -77,8 +77,11 @@ OPENED_PATH_TYPES = ('dev', 'unix')
 QEMU_IMG = 'qemu-img'
 # The image format QEMU opens any file as: libvirt's own when a disk names none.
 RAW = 'raw'
-# The startupPolicy of a host USB device that libvirt does not require for a hot-plug (virHostdevPrepareUSBDevices).
+# The startupPolicy of a host USB device that libvirt does not require for a hot-plug, and at a start
+# (virHostdevPrepareUSBDevices), and where it looks for USB devices (virUSBDeviceSearch).
 USB_NOT_REQUIRED_ON_HOT_PLUG = ('optional', 'requisite')
+USB_NOT_REQUIRED_AT_START = ('optional',)
+USB_DEVICES = '/sys/bus/usb/devices'
 # The host device libvirt opens for a vsock device (qemuProcessOpenVhostVsock).
 VHOST_VSOCK = '/dev/vhost-vsock'
 
@@ -126,10 +129,10 @@ class HostResources:
         self._accounts = None  # running domain name -> the account it runs as, when libvirt relabels its images
         self._format_answers = {}  # (path, format, whether the backing chain is the image's) -> refusal or None
 
-    def refusal(self, name, device, plugged=True):
+    def refusal(self, name, device, plugged=True, cold_boot=False):
         """Why the running domain name could not open what device (to hot-plug, or with plugged false
-        as it should run after a live update) needs on the host, or None. A drive's own old medium does
-        not count."""
+        as it should run after a live update; with cold_boot, to start) needs on the host, or None. A
+        drive's own old medium does not count."""
         if device.tag == 'disk':
             return self._image_refusal(name, device)
         if device.tag == 'interface':
@@ -142,9 +145,26 @@ class HostResources:
             source = device.find('source')
             return self._node_refusal(source.get('evdev') if source is not None else None)
         if device.tag == 'hostdev' and device.get('type') == 'usb' and device.get('mode', 'subsystem') == 'subsystem':
-            return self._usb_refusal(device.find('source'))
+            return self._usb_refusal(device.find('source'), cold_boot)
         if device.tag == 'vsock' and self._missing(VHOST_VSOCK):
             return 'unable to open vhost-vsock device (%s is not there)' % VHOST_VSOCK
+        return None
+
+    def start_refusal(self, name, definition):
+        """Why starting the domain name with the persistent definition (an element) would fail for what
+        its devices open on the host, or None. The rules are a hot-plug's, at a cold boot: a disk that is
+        optional at start (startupPolicy) goes without its missing medium, a USB device requisite at start
+        is required. Each image the domain opens counts for its later disks and the domains started
+        after it in the run."""
+        for device in dx.devices(definition):
+            source = device.find('source')
+            optional = source is not None and source.get('startupPolicy') == 'optional'
+            if device.tag == 'disk' and optional and source_path(device) and self._missing(source_path(device)):
+                continue
+            reason = self.refusal(name, device, cold_boot=True)
+            if reason:
+                return reason
+            self.opened(name, device)
         return None
 
     def update_refusal(self, name, device):
@@ -302,11 +322,15 @@ class HostResources:
                 return 'unable to stat: %s: No such file or directory' % path
         return None
 
-    def _usb_refusal(self, source):
+    def _usb_refusal(self, source, cold_boot):
         """A host USB device passed through, looked for among libvirt's node devices as libvirt looks for it
         (virHostdevFindUSBDevice): by vendor and product, at its address when one is given, or by address. A
-        hot-plug does without one that is optional or requisite at start."""
-        if source is None or source.get('startupPolicy') in USB_NOT_REQUIRED_ON_HOT_PLUG:
+        hot-plug does without one that is optional or requisite at start, a start without an optional one;
+        on a host without USB (no USB_DEVICES) libvirt's search fails before it asks."""
+        if source is not None and self._missing(USB_DEVICES):
+            return "cannot open directory '%s': No such file or directory" % USB_DEVICES
+        not_required = USB_NOT_REQUIRED_AT_START if cold_boot else USB_NOT_REQUIRED_ON_HOT_PLUG
+        if source is None or source.get('startupPolicy') in not_required:
             return None
         wanted, found = dx.usb_source(source), self._hypervisor.host_usb_devices()
         if not wanted or found is None:

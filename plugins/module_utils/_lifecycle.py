@@ -77,7 +77,7 @@ class Batch:
         if state == 'running':
             for name, life in live.items():
                 if self.results[name]['_current'] == 'shutoff':
-                    self._guarded(name, self._act, life, 'started', life.start)
+                    self._guarded(name, self._start, life)
         elif state == 'shutoff':
             self._shut_down([life for name, life in live.items() if self.results[name]['_current'] == 'running'])
         elif state == 'undefined':
@@ -145,6 +145,16 @@ class Batch:
                               ('undefined', 'undefined')):
             if action.startswith(prefix):
                 result['state'] = state
+
+    def _start(self, life):
+        """Start a domain; check mode predicts a start that would fail for what its devices open on the
+        host (see _host_resources), as the run reports it."""
+        if self.check_mode:
+            definition = dx.parse(self.wanted_xml.get(life.name) or life.inactive_xml())
+            reason = self.hypervisor.host_resources.start_refusal(life.name, definition)
+            if reason:
+                raise VirtunedError('starting would fail: %s' % reason, domain=life.name)
+        self._act(life, 'started', life.start)
 
     def _remove(self, life):
         if self.results[life.name]['_current'] == 'running':

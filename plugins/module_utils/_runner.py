@@ -487,7 +487,8 @@ def with_hypervisor(module, run, read_only=False):
     """run(hypervisor) over one connection; a VirtunedError fails the task."""
     require_libraries(module)
     try:
-        with _hypervisor.Hypervisor(module.params['uri'], read_only=read_only) as hypervisor:
+        with _hypervisor.Hypervisor(module.params['uri'], read_only=read_only,
+                                    run_command=module.run_command) as hypervisor:
             return run(hypervisor)
     except VirtunedError as exc:
         _fail(module, exc, {})

@@ -75,7 +75,9 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Says what would be done; does nothing.
+    description: Says what would be done; does nothing. A start that would fail for what the domain opens on the
+      host (an image, network, socket or tap QEMU could not open, an image another domain holds) fails in check
+      mode as it fails in a run.
   diff_mode:
     support: full
     description: Shows the persistent domain XML before and after, for each domain O(xml) defines or redefines

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
+
 import testbed
 
 
@@ -138,3 +140,45 @@ def test_a_start_qemu_refuses_is_not_reported_as_started(scratch):
     result = testbed.run_module('virt_domain', {'name': name, 'state': 'running'})
     assert result.get('failed') is True and 'bad scsi device lun' in result['msg']
     assert result['domains'][name]['actions'] == [] and result['domains'][name]['state'] == 'shutoff'
+
+
+def _start_both_ways(names):
+    """virt_domain state=running in check mode, then for real: (check mode's result, the run's)."""
+    args = {'name': names, 'state': 'running'}
+    return testbed.run_module('virt_domain', args, check=True), testbed.run_module('virt_domain', args)
+
+
+@pytest.mark.parametrize('devices, fragment', [
+    ("<disk type='file' device='disk'><source file='{gone}'/><target dev='sdb' bus='sata'/></disk>",
+     'Cannot access storage file'),
+    ("<disk type='file' device='cdrom'><source file='{gone}' startupPolicy='optional'/><target dev='sdb' bus='sata'/>"
+     "<readonly/></disk>", None),  # an optional medium that is not there is left out
+    ("<disk type='file' device='cdrom'><source file='{gone}' startupPolicy='requisite'/><target dev='sdb' bus='sata'/>"
+     "<readonly/></disk>", 'Cannot access storage file'),
+    ("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{raw}'/>"
+     "<target dev='sdb' bus='sata'/></disk>", 'Image is not in qcow2 format'),
+    ("<disk type='file' device='disk'><source file='{raw}'/><target dev='sdb' bus='sata'/></disk>"
+     "<disk type='file' device='disk'><source file='{raw}'/><target dev='sdc' bus='sata'/></disk>", 'write" lock'),
+    ("<interface type='network'><source network='vt-test-no-such-network'/></interface>", 'vt-test-no-such-network'),
+    ("<serial type='file'><source path='{gone}/serial.log'/><target port='1'/></serial>", 'Unable to open file'),
+])
+def test_check_mode_predicts_a_start_that_fails_for_what_the_domain_opens_on_the_host(scratch, devices, fragment):
+    gone = os.path.join(testbed.IMAGES, 'vt-test-not-there')
+    name = scratch.create('q35', devices=devices.format(gone=gone, raw=testbed.image(testbed.scratch_name('raw'))))
+    predicted, result = _start_both_ways([name])
+    for outcome in (predicted, result):
+        assert outcome['domains'][name]['actions'] == ([] if fragment else ['started']), outcome
+        assert outcome.get('failed', False) is bool(fragment) and (fragment is None or fragment in outcome['msg']), outcome
+    if fragment:
+        assert "starting would fail" in predicted['msg'] and 'starting failed' in result['msg']
+
+
+def test_check_mode_counts_the_images_each_domain_of_the_task_opens_as_it_starts(scratch):
+    """Two stopped domains over one image, started in one task: the first takes it, the second cannot."""
+    shared = testbed.image(testbed.scratch_name('shared'))
+    disk = "<disk type='file' device='disk'><source file='%s'/><target dev='sdb' bus='sata'/></disk>" % shared
+    names = sorted(scratch.create('q35', tag=tag, devices=disk) for tag in ('first', 'second'))
+    predicted, result = _start_both_ways(names)
+    for outcome in (predicted, result):
+        assert [outcome['domains'][name]['actions'] for name in names] == [['started'], []], outcome
+        assert 'write" lock' in outcome['domains'][names[1]]['msg'], outcome

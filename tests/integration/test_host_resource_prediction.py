@@ -184,7 +184,9 @@ def test_check_mode_asks_libvirt_for_the_usb_device_a_running_domain_would_take(
     planned = testbed.run_module('virt_device', args, check=True)
     result = testbed.run_module('virt_device', args)
     assert _live_changes(planned, name)[0] == _live_changes(result, name)[0] == [('not attached', 'ua-token')]
-    assert 'Did not find USB device vendor:1050 product:407' in _live_changes(planned, name)[1][0]
+    # What libvirt says depends on whether the host has USB at all (this one has not).
+    said = 'Did not find USB device' if os.path.exists('/sys/bus/usb/devices') else "cannot open directory '/sys/bus/usb/devices'"
+    assert said in _live_changes(planned, name)[1][0] and said in _live_changes(result, name)[1][0]
     assert planned['reboot_required'] == result['reboot_required'] == [name]
     assert "<vendor id='0x1050'/>" in scratch.inactive_xml(name)
 

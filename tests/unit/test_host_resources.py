@@ -316,6 +316,12 @@ TOKEN = {'vendor': 0x1050, 'product': 0x0407, 'bus': 3, 'device': 2}
 SECOND_TOKEN = dict(TOKEN, device=5)
 
 
+@pytest.fixture
+def usb_host(tmp_path, monkeypatch):
+    """A host with USB: the directory libvirt searches for USB devices is there."""
+    monkeypatch.setattr(_host_resources, 'USB_DEVICES', str(tmp_path))
+
+
 def usb_hostdev(source, policy=''):
     return dx.parse("<hostdev mode='subsystem' type='usb' managed='yes'><source%s>%s</source></hostdev>"
                     % (policy and " startupPolicy='%s'" % policy, source), root_tag=None)
@@ -341,7 +347,7 @@ def test_a_node_device_reads_as_a_hostdev_source_asks():
     ("<address bus='3' device='2'/>", [TOKEN], None),
     ("<address bus='1' device='2'/>", [TOKEN], 'Did not find USB device bus:1 device:2'),
 ])
-def test_a_usb_device_is_looked_for_as_libvirt_looks_for_it(source, on_host, refused):
+def test_a_usb_device_is_looked_for_as_libvirt_looks_for_it(usb_host, source, on_host, refused):
     reason = _host_resources.HostResources(Host(usb_devices=on_host)).refusal('a', usb_hostdev(source))
     if refused is None:
         assert reason is None
@@ -349,17 +355,29 @@ def test_a_usb_device_is_looked_for_as_libvirt_looks_for_it(source, on_host, ref
         assert refused in reason
 
 
-@pytest.mark.parametrize('policy', ['optional', 'requisite'])
-def test_a_hot_plug_does_without_a_usb_device_not_required_at_start(policy):
+@pytest.mark.parametrize('policy, plugged, started', [
+    ('optional', True, True), ('requisite', True, False), ('mandatory', False, False), ('', False, False),
+])
+def test_a_usb_device_not_required_at_start_or_on_a_hot_plug_may_be_missing(usb_host, policy, plugged, started):
+    """libvirt requires a USB device unless it is optional, or requisite and not at a cold boot."""
     device = usb_hostdev("<vendor id='0x1050'/><product id='0x0407'/>", policy)
-    assert _host_resources.HostResources(Host(usb_devices=[])).refusal('a', device) is None
-    assert 'Did not find' in _host_resources.HostResources(Host(usb_devices=[])).refusal(
-        'a', usb_hostdev("<vendor id='0x1050'/><product id='0x0407'/>", 'mandatory'))
+    domain = dx.parse("<domain><name>a</name><devices>%s</devices></domain>" % dx.serialize(device))
+    assert (_host_resources.HostResources(Host(usb_devices=[])).refusal('a', device) is None) is plugged
+    assert (_host_resources.HostResources(Host(usb_devices=[])).start_refusal('a', domain) is None) is started
 
 
-def test_usb_devices_are_not_judged_when_libvirt_does_not_list_them():
+def test_usb_devices_are_not_judged_when_libvirt_does_not_list_them(usb_host):
     device = usb_hostdev("<vendor id='0x1050'/><product id='0x0407'/>")
     assert _host_resources.HostResources(Host(usb_devices=None)).refusal('a', device) is None
+
+
+@pytest.mark.parametrize('policy', ['', 'optional'])
+def test_on_a_host_without_usb_libvirt_finds_no_usb_device_whatever_its_policy(tmp_path, monkeypatch, policy):
+    monkeypatch.setattr(_host_resources, 'USB_DEVICES', str(tmp_path / 'usb'))
+    device = usb_hostdev("<address bus='3' device='2'/>", policy)  # TOKEN's address
+    reason = _host_resources.HostResources(Host(usb_devices=[TOKEN])).refusal('a', device)
+    assert reason == "cannot open directory '%s': No such file or directory" % (tmp_path / 'usb')
+    assert _host_resources.HostResources(Host(local=False, usb_devices=[TOKEN])).refusal('a', device) is None
 
 
 # The DAC label of a running domain's live XML, as libvirt 9.0 writes it for a QEMU running as libvirt-qemu.
@@ -397,3 +415,34 @@ def test_permission_bits_are_not_judged_where_libvirt_does_not_give_the_image_to
         device.find('source').append(dx.parse(own_label, root_tag=None))
     images = _host_resources.HostResources(Host([('a', [])], local=local, seclabel=seclabel))
     assert images.refusal('a', device) is None
+
+
+def domain(*devices):
+    return dx.parse('<domain><name>a</name><devices>%s</devices></domain>' % ''.join(dx.serialize(d) for d in devices))
+
+
+def test_a_start_opens_every_device_and_stops_at_the_first_refusal(image, tmp_path):
+    missing = str(tmp_path / 'missing.img')
+    started = _host_resources.HostResources(Host())
+    assert started.start_refusal('a', domain(disk(image, 'sda'), disk(missing, 'sdb'))) == (
+        "Cannot access storage file '%s': No such file or directory" % missing)
+    network = element("<interface type='network'><source network='default'/></interface>")
+    assert 'not active' in _host_resources.HostResources(Host(networks={'default': False})).start_refusal(
+        'a', domain(disk(image, 'sda'), network))
+
+
+@pytest.mark.parametrize('policy, refused', [('optional', False), ('requisite', True), ('mandatory', True)])
+def test_a_start_goes_without_a_missing_medium_only_when_it_is_optional(tmp_path, policy, refused):
+    cdrom = disk(str(tmp_path / 'missing.iso'), 'sdb', 'ro', device='cdrom')
+    cdrom.find('source').set('startupPolicy', policy)
+    reason = _host_resources.HostResources(Host()).start_refusal('a', domain(cdrom))
+    assert (reason is not None) is refused, reason
+
+
+def test_a_start_counts_the_images_its_own_disks_and_the_domains_started_before_open(image):
+    images = _host_resources.HostResources(Host())
+    assert 'open as sda' in images.start_refusal('a', domain(disk(image, 'sda'), disk(image, 'sdb')))
+    shared = _host_resources.HostResources(Host())
+    assert shared.start_refusal('a', domain(disk(image, 'sda', 'shared'))) is None
+    assert shared.start_refusal('b', domain(disk(image, 'sda', 'shared'))) is None
+    assert "domain 'a'" in shared.start_refusal('c', domain(disk(image, 'sda')))
