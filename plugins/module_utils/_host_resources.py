@@ -1,16 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: virtuned.libvirt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Whether the host has what a running domain needs to open a device: check mode's prediction of the
-hot-plugs, live updates and starts (virt_domain) that fail on the host's side. No definition check sees these (libvirt
-defines a domain whose image, network or socket is not there; only a start, a hot-plug or a live
-update opens them), and each is answered the way libvirt or QEMU answers it:
+"""Whether the host has what a domain needs to open a device: check mode's prediction of the hot-plugs,
+live updates and starts (virt_domain) that fail on the host's side. No definition check sees these
+(libvirt defines a domain whose image, network or socket is not there; only a start, a hot-plug or a
+live update opens them), and each is answered the way libvirt or QEMU answers it:
 
 - libvirt's own objects, asked of libvirt (over any URI): a network that is not there or not running
   ("network 'default' is not active"); a host interface a bridge or direct (macvtap) interface
   connects to, from libvirt's interface driver (a host without that driver is not judged); a host USB
   device passed through, from libvirt's node devices: it must be there and, given by vendor and product
-  alone, be the only one ("Did not find USB device", "Multiple USB devices");
+  alone, be the only one ("Did not find USB device", "Multiple USB devices"), and on a host without
+  USB libvirt finds none ("cannot open directory '/sys/bus/usb/devices'");
 - paths, asked of the file system when the hypervisor is this machine (a local URI; over a remote
   one nothing here can look, and the run tells), each rule the check libvirt 9.0 makes first:
   an image (a file or block disk) must be there ("Cannot access storage file"), a file disk's a regular

@@ -162,8 +162,11 @@ def _culprit(schema, root):
 def _usb_device(node_device):
     """A node device's usb_device capability, as dx.usb_source reads a USB host device's <source>."""
     capability = node_device.find("capability[@type='usb_device']")
+    if capability is None:
+        return {}
     found = {tag: dx.xml_number(capability.findtext(tag)) for tag in ('bus', 'device')}
-    found.update((tag, dx.xml_number(capability.find(tag).get('id'))) for tag in ('vendor', 'product'))
+    found.update((tag, dx.xml_number(capability.find(tag).get('id')) if capability.find(tag) is not None else None)
+                 for tag in ('vendor', 'product'))
     return found
 
 
