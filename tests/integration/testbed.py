@@ -305,6 +305,17 @@ def live_refusal(call, device):
     return None
 
 
+# How libvirt reports a QEMU that exits while it starts: QEMU's own words follow when libvirt read them
+# from QEMU's log in time; on a loaded host it may report the exit alone (seen in CI).
+QEMU_EXITED = 'qemu unexpectedly closed the monitor'
+
+
+def qemu_refused_start(message, words):
+    """Whether message reports QEMU refusing to start with these words, or exiting at start when libvirt could
+    not read them."""
+    return words in message or message.rstrip().endswith(QEMU_EXITED)
+
+
 def wait_for(condition, timeout=60, interval=0.01):
     """Poll condition() until it is true; returns whether it became true in time."""
     deadline = time.monotonic() + timeout
