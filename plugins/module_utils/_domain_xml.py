@@ -161,14 +161,22 @@ def xml_number(text):
         return None
 
 
+def usb_ids(element):
+    """The vendor and product numbers element's <vendor id> and <product id> give (a USB host device's
+    <source>, a node device's usb_device capability), the ones it gives."""
+    ids = {}
+    for tag in ('vendor', 'product'):
+        child = element.find(tag)
+        number = xml_number(child.get('id')) if child is not None else None
+        if number is not None:
+            ids[tag] = number
+    return ids
+
+
 def usb_source(source):
     """What a USB host device's <source> asks for: vendor, product, bus and device, each a number, the ones
     it gives (bus and device 0 are not an address)."""
-    wanted = {}
-    for tag in ('vendor', 'product'):
-        element = source.find(tag)
-        if element is not None and xml_number(element.get('id')) is not None:
-            wanted[tag] = xml_number(element.get('id'))
+    wanted = usb_ids(source)
     address = source.find('address')
     if address is not None and (xml_number(address.get('bus')) or xml_number(address.get('device'))):
         wanted.update(bus=xml_number(address.get('bus')) or 0, device=xml_number(address.get('device')) or 0)

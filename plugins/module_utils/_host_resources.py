@@ -83,6 +83,8 @@ RAW = 'raw'
 USB_NOT_REQUIRED_ON_HOT_PLUG = ('optional', 'requisite')
 USB_NOT_REQUIRED_AT_START = ('optional',)
 USB_DEVICES = '/sys/bus/usb/devices'
+# _mode's answer for a path that is not there.
+MISSING = 'missing'
 # The host device libvirt opens for a vsock device (qemuProcessOpenVhostVsock).
 VHOST_VSOCK = '/dev/vhost-vsock'
 
@@ -206,37 +208,33 @@ class HostResources:
         path = source_path(disk)
         if path is None:
             return None
-        if self._missing(path):
+        mode = self._mode(path)
+        if mode is MISSING:
             return "Cannot access storage file '%s': No such file or directory" % path
         # QEMU checks what the path is when it opens it, takes its lock, then reads it as a format.
-        return self._kind_refusal(path, disk.get('type', 'file')) or self._access_refusal(name, path, disk) or \
-            self._lock_refusal(name, path, disk) or self._format_refusal(path, disk)
+        refusal = None
+        if mode is not None:
+            refusal = self._kind_refusal(path, disk.get('type', 'file'), mode) or \
+                self._access_refusal(name, path, disk, mode)
+        return refusal or self._lock_refusal(name, path, disk) or self._format_refusal(path, disk)
 
-    def _access_refusal(self, name, path, disk):
-        """QEMU's refusal to open the image as the domain's account: libvirt gives the image to that account
-        (relabel='yes'), so the owner's permission bits decide, read for every disk, write for one that
-        writes. Not judged when libvirt would not relabel the image, or QEMU runs as root."""
+    def _access_refusal(self, name, path, disk, mode):
+        """QEMU's refusal to open the image (of this mode) as the domain's account: libvirt gives the image to
+        that account (relabel='yes'), so the owner's permission bits decide, read for every disk, write for
+        one that writes. Not judged when libvirt would not relabel the image, or QEMU runs as root."""
         self._load()
         account = self._accounts.get(name)
-        source = disk.find('source')
-        if account is None or not self._hypervisor.is_local() or source.find("seclabel[@model='dac']") is not None:
+        if account is None or disk.find("source/seclabel[@model='dac']") is not None:
             return None
         needed = stat.S_IRUSR | (stat.S_IWUSR if _writes(disk) else 0)
-        try:
-            allowed = os.stat(path).st_mode & needed == needed
-        except OSError:
+        if mode & needed == needed:
             return None
-        return None if allowed else "Could not open '%s': Permission denied (for uid %d)" % (path, account)
+        return "Could not open '%s': Permission denied (for uid %d)" % (path, account)
 
-    def _kind_refusal(self, path, disk_type):
+    @staticmethod
+    def _kind_refusal(path, disk_type, mode):
         """QEMU's refusal of a file disk that is not a regular file, or a block disk that is not a device."""
-        if not self._hypervisor.is_local():
-            return None
         driver, wanted, kinds = IMAGE_FILE_KINDS[disk_type]
-        try:
-            mode = os.stat(path).st_mode
-        except OSError:
-            return None  # left to libvirt, as in _missing
         if any(kind(mode) for kind in kinds):
             return None
         return "'%s' driver requires '%s' to be %s" % (driver, path, wanted)
@@ -359,14 +357,18 @@ class HostResources:
         return None
 
     def _missing(self, path):
-        """Whether path is known not to be there: only a local hypervisor's paths are looked at, and one
-        this account may not look at is left to libvirt."""
+        """Whether path is known not to be there (see _mode)."""
+        return self._mode(path) is MISSING
+
+    def _mode(self, path):
+        """What path is (its st_mode), MISSING when it is known not to be there, or None when that is not
+        known here: only a local hypervisor's paths are looked at, and one this account may not look at is
+        left to libvirt."""
         if not self._hypervisor.is_local():
-            return False
+            return None
         try:
-            os.stat(path)
+            return os.stat(path).st_mode
         except (FileNotFoundError, NotADirectoryError):
-            return True
+            return MISSING
         except OSError:
-            return False
-        return False
+            return None

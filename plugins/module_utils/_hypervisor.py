@@ -165,8 +165,7 @@ def _usb_device(node_device):
     if capability is None:
         return {}
     found = {tag: dx.xml_number(capability.findtext(tag)) for tag in ('bus', 'device')}
-    found.update((tag, dx.xml_number(capability.find(tag).get('id')) if capability.find(tag) is not None else None)
-                 for tag in ('vendor', 'product'))
+    found.update(dx.usb_ids(capability))
     return found
 
 
