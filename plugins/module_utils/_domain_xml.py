@@ -140,6 +140,28 @@ def for_qemu_argv(root):
     return serialize(copy)
 
 
+# The powers of libvirt's memory unit prefixes (virScaleInteger): 'KiB' or 'k' of 1024, 'KB' of 1000.
+_UNIT_POWERS = {'k': 1, 'm': 2, 'g': 3, 't': 4, 'p': 5, 'e': 6}
+
+
+def memory_kib(element, attribute=None):
+    """A memory size libvirt reads from element (its text, or the attribute) and its unit, in KiB as libvirt
+    keeps it (rounded up); None when there is none or libvirt would not read it."""
+    if element is None:
+        return None
+    text = element.get(attribute) if attribute else element.text
+    unit = (element.get('unit') or 'KiB').strip().lower()
+    if not text or not text.strip().isdigit():
+        return None
+    if unit in ('b', 'byte', 'bytes'):
+        scale = 1
+    elif unit[:1] in _UNIT_POWERS and unit[1:] in ('', 'ib', 'b'):
+        scale = (1000 if unit[1:] == 'b' else 1024) ** _UNIT_POWERS[unit[:1]]
+    else:
+        return None
+    return -(-int(text) * scale // 1024)
+
+
 # Where a start finds a USB device given by vendor and product on the host, as the live XML shows it:
 # virConnectDomainXMLToNative does not look it up and refuses every such definition ("USB host
 # device is missing bus/device information"), whatever the host has; it judges the rest of the

@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: virtuned.libvirt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Whether the host has what a domain needs to open a device: check mode's prediction of the hot-plugs,
-live updates and starts (virt_domain) that fail on the host's side. No definition check sees these
+"""Whether the host has what a domain needs to open a device (and, to start, its memory): check mode's
+prediction of the hot-plugs, live updates and starts (virt_domain) that fail on the host's side. No definition check sees these
 (libvirt defines a domain whose image, network or socket is not there; only a start, a hot-plug or a
 live update opens them), and each is answered the way libvirt or QEMU answers it:
 
@@ -36,6 +36,10 @@ live update opens them), and each is answered the way libvirt or QEMU answers it
   disk writes) or 'Failed to get shared "write" lock' (an open one writes). The images open are read
   from the running domains' live XML once a run and follow the hot-(un)plugs and medium changes
   predicted in it, in the order a run makes them.
+- a start's guest RAM, on a local URI: QEMU allocates it privately, all at once or one NUMA cell at a
+  time, as libvirt rounds it up; under the kernel's default, heuristic overcommit one allocation larger
+  than the host's RAM and swap together is refused ("cannot set up guest memory ... Cannot allocate
+  memory"). Other backings (hugepages, memfd, files, shared access) and hot-pluggable memory are not judged.
 A volume of a storage pool needs no question here: libvirt's QEMU driver resolves it when it checks
 the planned definition, and the task fails before writing, running domain or not.
 tests/integration/test_host_resource_prediction.py holds each rule against libvirt and QEMU (those of a
@@ -87,6 +91,19 @@ USB_DEVICES = '/sys/bus/usb/devices'
 MISSING = 'missing'
 # The host device libvirt opens for a vsock device (qemuProcessOpenVhostVsock).
 VHOST_VSOCK = '/dev/vhost-vsock'
+# The kernel's overcommit policy and what it counts (mm/util.c __vm_enough_memory): in its default,
+# heuristic mode one private allocation larger than the host's RAM and swap together is refused; in
+# mode 1 none is; mode 2 (a commit limit shared by every process) is not judged here.
+OVERCOMMIT_MODE = '/proc/sys/vm/overcommit_memory'
+MEMINFO = '/proc/meminfo'
+HEURISTIC_OVERCOMMIT = '0'
+# How libvirt rounds the guest's memory, and each NUMA cell's, up before QEMU allocates it, in KiB
+# (qemuDomainGetMemorySizeAlignment): 256 MiB on ppc64, 1 MiB on every other architecture.
+MEMORY_ALIGNMENT_KIB = {'ppc64': 256 * 1024, 'ppc64le': 256 * 1024}
+DEFAULT_MEMORY_ALIGNMENT_KIB = 1024
+# <memoryBacking> children that leave QEMU's RAM one private anonymous allocation (with NUMA cells,
+# one per cell); any other (hugepages, a memfd or file source, shared access, locked) is not judged.
+PRIVATE_RAM_BACKING = ('nosharepages', 'discard', 'allocation')
 
 
 def source_path(disk):
@@ -109,6 +126,23 @@ def relabelled_account(live):
     if process != image or not (user.startswith('+') and user[1:].isdigit()):  # libvirt writes '+uid:+gid'
         return None
     return int(user[1:]) or None
+
+
+def ram_allocations(definition):
+    """The private allocations, in KiB, QEMU makes for the guest's RAM as libvirt rounds it: one for
+    the whole memory, or one per NUMA cell. None when the RAM is not only private anonymous memory
+    (see PRIVATE_RAM_BACKING) or memory is hot-pluggable (<maxMemory>): not judged."""
+    backing = definition.find('memoryBacking')
+    if definition.find('maxMemory') is not None or (
+            backing is not None and any(child.tag not in PRIVATE_RAM_BACKING for child in backing)):
+        return None
+    cells = definition.findall('cpu/numa/cell')
+    sizes = [dx.memory_kib(cell, 'memory') for cell in cells] if cells else [dx.memory_kib(definition.find('memory'))]
+    if None in sizes:
+        return None
+    arch = dx.os_type(definition)['arch']
+    alignment = MEMORY_ALIGNMENT_KIB.get(arch, DEFAULT_MEMORY_ALIGNMENT_KIB)
+    return [-(-size // alignment) * alignment for size in sizes]
 
 
 def _writes(disk):
@@ -168,7 +202,32 @@ class HostResources:
             if reason:
                 return reason
             self.opened(name, device)
-        return None
+        return self._memory_refusal(definition)
+
+    def _memory_refusal(self, definition):
+        """QEMU's refusal to allocate the guest's RAM under the kernel's heuristic overcommit (a local URI)."""
+        allocations = ram_allocations(definition)
+        limit = self._overcommit_limit() if allocations else None
+        if limit is None or max(allocations) <= limit:
+            return None
+        return ('cannot set up guest memory: Cannot allocate memory (%s KiB at once; the kernel allows one '
+                'allocation of at most the host\'s RAM and swap, %s KiB)' % (max(allocations), limit))
+
+    def _overcommit_limit(self):
+        """The largest private allocation, in KiB, the kernel of a local hypervisor grants; None when it
+        grants any or that is not known here."""
+        if not self._hypervisor.is_local():
+            return None
+        try:
+            with open(OVERCOMMIT_MODE) as handle:
+                mode = handle.read().strip()
+            with open(MEMINFO) as handle:
+                meminfo = dict(line.split(':', 1) for line in handle if ':' in line)
+            if mode != HEURISTIC_OVERCOMMIT:
+                return None
+            return sum(int(meminfo[key].split()[0]) for key in ('MemTotal', 'SwapTotal'))
+        except (OSError, KeyError, ValueError):
+            return None
 
     def update_refusal(self, name, device):
         """refusal() for a live update; a drive that takes its new medium closes the old one."""

@@ -317,10 +317,23 @@ class Hypervisor:
             refused = dx.schema_errors(schema, anonymous)
             if refused:
                 return "libvirt's domain schema: %s%s" % (_culprit(schema, anonymous), refused)
+        return self._driver_refusal(anonymous)
+
+    def _driver_refusal(self, anonymous):
         if self.conn.getType() != 'QEMU':
-            return None  # the pre-flight below belongs to the QEMU driver
+            return None  # the question belongs to the QEMU driver
         refused = self._driver_answer(dx.for_qemu_argv(anonymous))[1]
         return "libvirt's QEMU driver: %s" % refused if refused else None
+
+    def start_refusal(self, root):
+        """Why libvirt's QEMU driver would refuse to start the persistent definition root (an element), or
+        None: virConnectDomainXMLToNative runs the checks a start makes before it launches QEMU (the CPU
+        mode the emulator offers, hugepages, NUMA nodes, firmware, host devices) and builds the command
+        line, as for refusal(), but without the schema, which a start does not ask. Asked once for
+        definitions that differ only in what dx.anonymized replaces."""
+        originals = {}
+        reason = self._driver_refusal(dx.anonymized(root, originals))
+        return dx.deanonymized(reason, originals) if reason else None
 
     def _driver_answer(self, xml_text):
         """(the QEMU command line, None) or (None, the refusal) for a definition's text, asked once a run."""

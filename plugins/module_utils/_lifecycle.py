@@ -147,11 +147,13 @@ class Batch:
                 result['state'] = state
 
     def _start(self, life):
-        """Start a domain; check mode predicts a start that would fail for what its devices open on the
-        host (see _host_resources), as the run reports it."""
+        """Start a domain; check mode predicts a start that would fail, as the run reports it: one libvirt's
+        QEMU driver refuses, or one the host cannot give what its devices open or its memory (see
+        _host_resources)."""
         if self.check_mode:
             definition = dx.parse(self.wanted_xml.get(life.name) or life.inactive_xml())
-            reason = self.hypervisor.host_resources.start_refusal(life.name, definition)
+            reason = self.hypervisor.start_refusal(definition) or \
+                self.hypervisor.host_resources.start_refusal(life.name, definition)
             if reason:
                 raise VirtunedError('starting would fail: %s' % reason, domain=life.name)
         self._act(life, 'started', life.start)

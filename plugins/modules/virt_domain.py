@@ -75,9 +75,10 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Says what would be done; does nothing. A start that would fail for what the domain opens on the
-      host (an image, network, socket or tap QEMU could not open, an image another domain holds) fails in check
-      mode as it fails in a run.
+    description: Says what would be done; does nothing. A start that would fail fails in check mode as it fails in
+      a run, for what libvirt's QEMU driver refuses at start (asked of it), for what the domain opens on the host
+      (an image, network, socket or tap QEMU could not open, an image another domain holds), and for guest memory
+      larger than the host's kernel gives one allocation (RAM and swap, under its default overcommit).
   diff_mode:
     support: full
     description: Shows the persistent domain XML before and after, for each domain O(xml) defines or redefines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 
 import pytest
@@ -172,6 +173,61 @@ def test_check_mode_predicts_a_start_that_fails_for_what_the_domain_opens_on_the
     if fragment:
         assert "starting would fail" in predicted['msg'] and fragment in predicted['msg'], predicted
         assert 'starting failed' in result['msg'] and testbed.qemu_refused_start(result['msg'], fragment), result
+
+
+# libvirt defines these and refuses them only when they start.
+DRIVER_START_REFUSALS = [
+    ("<cpu mode='host-passthrough'/>", "CPU mode 'host-passthrough' for x86_64 qemu domain"),
+    ("<memoryBacking><hugepages/></memoryBacking>", 'hugetlbfs filesystem is not mounted'),
+    ("<numatune><memory mode='strict' nodeset='3'/></numatune>", 'NUMA node 3 is unavailable'),
+]
+
+
+@pytest.mark.parametrize('platform, words', DRIVER_START_REFUSALS)
+def test_check_mode_predicts_a_start_libvirts_qemu_driver_refuses(scratch, platform, words):
+    name = testbed.scratch_name('platform')
+    scratch.define(testbed.domain_xml(name).replace('<vcpu>1</vcpu>', '<vcpu>1</vcpu>' + platform))
+    predicted, result = _start_both_ways([name])
+    for outcome in (predicted, result):
+        assert outcome.get('failed') is True and outcome['domains'][name]['actions'] == [], outcome
+    assert "starting would fail: libvirt's QEMU driver" in predicted['msg'] and words in predicted['msg'], predicted
+    assert 'starting failed' in result['msg'] and words in result['msg'], result
+
+
+def _ram_and_swap_kib():
+    """What the kernel's heuristic overcommit grants one allocation at most: the host's RAM and swap."""
+    with open('/proc/sys/vm/overcommit_memory') as handle:
+        assert handle.read().strip() == '0', 'the test host must overcommit by the heuristic (the default)'
+    with open('/proc/meminfo') as handle:
+        meminfo = dict(re.findall(r'(\w+):\s+(\d+)', handle.read()))
+    return int(meminfo['MemTotal']) + int(meminfo['SwapTotal'])
+
+
+def _numa(*cells_kib):
+    return '<cpu><numa>%s</numa></cpu>' % ''.join("<cell id='%d' cpus='%d' memory='%d' unit='KiB'/>" % (i, i, size)
+                                                  for i, size in enumerate(cells_kib))
+
+
+# (memory in KiB, NUMA cells in KiB) from the most the kernel grants one allocation (limit, rounded down
+# to libvirt's 1 MiB): the RAM at it, one KiB above it (libvirt rounds it up to the next MiB), two cells
+# whose sum is above it (each its own allocation), one cell above it.
+@pytest.mark.parametrize('sizes, starts', [
+    (lambda limit: (limit, ()), True),
+    (lambda limit: (limit + 1, ()), False),
+    (lambda limit: (limit // 2048 * 1024 * 3, (limit // 2048 * 1024,) * 3), True),
+    (lambda limit: (limit + 1024 + 65536, (limit + 1024, 65536)), False),
+], ids=['at the limit', 'a KiB above', 'cells each under it', 'a cell above'])
+def test_check_mode_predicts_a_start_whose_guest_memory_the_kernel_refuses(scratch, sizes, starts):
+    memory, cells = sizes(_ram_and_swap_kib() // 1024 * 1024)
+    name = testbed.scratch_name('memory')
+    xml = testbed.domain_xml(name).replace("<memory unit='MiB'>64</memory>", "<memory unit='KiB'>%d</memory>" % memory)
+    scratch.define(xml.replace('<vcpu>1</vcpu>', '<vcpu>%d</vcpu>%s' % (max(len(cells), 1), _numa(*cells) if cells else '')))
+    predicted, result = _start_both_ways([name])
+    for outcome in (predicted, result):
+        assert outcome['domains'][name]['actions'] == (['started'] if starts else []), outcome
+    if not starts:
+        assert 'starting would fail: cannot set up guest memory: Cannot allocate memory' in predicted['msg'], predicted
+        assert testbed.qemu_refused_start(result['msg'], 'Cannot allocate memory'), result
 
 
 def test_check_mode_counts_the_images_each_domain_of_the_task_opens_as_it_starts(scratch):

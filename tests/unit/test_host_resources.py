@@ -446,3 +446,53 @@ def test_a_start_counts_the_images_its_own_disks_and_the_domains_started_before_
     assert shared.start_refusal('a', domain(disk(image, 'sda', 'shared'))) is None
     assert shared.start_refusal('b', domain(disk(image, 'sda', 'shared'))) is None
     assert "domain 'a'" in shared.start_refusal('c', domain(disk(image, 'sda')))
+
+
+def ram_domain(memory="<memory unit='KiB'>2097152</memory>", extra='', arch='x86_64'):
+    return dx.parse("<domain>%s<os><type arch='%s'>hvm</type></os>%s</domain>" % (memory, arch, extra))
+
+
+@pytest.mark.parametrize('definition, allocations', [
+    (ram_domain(), [2097152]),
+    (ram_domain("<memory unit='KiB'>2097153</memory>"), [2098176]),  # libvirt rounds up to 1 MiB
+    (ram_domain("<memory unit='GB'>1</memory>"), [976896]),  # 10^9 bytes, rounded up to 1 MiB
+    (ram_domain("<memory unit='KiB'>2097153</memory>", arch='ppc64'), [2359296]),  # to 256 MiB
+    (ram_domain(extra="<cpu><numa><cell id='0' cpus='0' memory='1' unit='GiB'/>"
+                      "<cell id='1' cpus='1' memory='100'/></numa></cpu>"), [1048576, 1024]),  # one per NUMA cell
+    (ram_domain(extra="<memoryBacking><nosharepages/><discard/><allocation mode='immediate'/></memoryBacking>"), [2097152]),
+    (ram_domain(extra='<memoryBacking><hugepages/></memoryBacking>'), None),
+    (ram_domain(extra="<memoryBacking><source type='memfd'/></memoryBacking>"), None),
+    (ram_domain(extra="<memoryBacking><access mode='shared'/></memoryBacking>"), None),
+    (ram_domain(extra="<maxMemory slots='4' unit='KiB'>8388608</maxMemory>"), None),
+    (ram_domain("<memory unit='parsecs'>1</memory>"), None),
+])
+def test_the_guest_ram_qemu_allocates_privately_is_the_memory_or_each_cell_as_libvirt_rounds_it(definition, allocations):
+    assert _host_resources.ram_allocations(definition) == allocations
+
+
+@pytest.fixture
+def kernel(tmp_path, monkeypatch):
+    """Write the overcommit mode and the RAM and swap (KiB) the host's kernel reports."""
+    def write(mode, ram, swap):
+        (tmp_path / 'mode').write_text('%s\n' % mode)
+        (tmp_path / 'meminfo').write_text('MemTotal:  %8d kB\nMemFree:  1 kB\nSwapTotal:  %8d kB\n' % (ram, swap))
+    monkeypatch.setattr(_host_resources, 'OVERCOMMIT_MODE', str(tmp_path / 'mode'))
+    monkeypatch.setattr(_host_resources, 'MEMINFO', str(tmp_path / 'meminfo'))
+    return write
+
+
+@pytest.mark.parametrize('mode, ram, swap, local, refused', [
+    (0, 2097152, 0, True, False),  # at the limit
+    (0, 2097151, 0, True, True),
+    (0, 1048576, 1048576, True, False),  # swap counts
+    (1, 1024, 0, True, False),  # the kernel grants any allocation
+    (2, 1024, 0, True, False),  # a commit limit shared by every process: not judged
+    (0, 1024, 0, False, False),  # a remote hypervisor's kernel is not read
+])
+def test_a_start_is_refused_guest_ram_larger_than_the_kernel_grants_one_allocation(kernel, mode, ram, swap, local, refused):
+    kernel(mode, ram, swap)
+    reason = _host_resources.HostResources(Host(local=local)).start_refusal('a', ram_domain())
+    assert bool(reason) is refused, reason
+    if refused:
+        assert reason == ('cannot set up guest memory: Cannot allocate memory (2097152 KiB at once; the kernel allows '
+                          "one allocation of at most the host's RAM and swap, 2097151 KiB)")
