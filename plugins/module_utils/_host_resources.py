@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: virtuned.libvirt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Whether the host has what a domain needs to open a device (and, to start, its memory): check mode's
+"""Whether the host has what a domain needs to open a device (and, to start, its memory and ports): check mode's
 prediction of the hot-plugs, live updates and starts (virt_domain) that fail on the host's side. No definition check sees these
 (libvirt defines a domain whose image, network or socket is not there; only a start, a hot-plug or a
 live update opens them), and each is answered the way libvirt or QEMU answers it:
@@ -39,7 +39,11 @@ live update opens them), and each is answered the way libvirt or QEMU answers it
 - a start's guest RAM, on a local URI: QEMU allocates it privately, all at once or one NUMA cell at a
   time, as libvirt rounds it up; under the kernel's default, heuristic overcommit one allocation larger
   than the host's RAM and swap together is refused ("cannot set up guest memory ... Cannot allocate
-  memory"). Other backings (hugepages, memfd, files, shared access) and hot-pluggable memory are not judged.
+  memory"). Other backings (hugepages, memfd, files, shared access) and hot-pluggable memory are not judged;
+- a start's fixed graphics ports: libvirt's register of the ports its running domains take (their live
+  XML, and the domains started before in the run), over any URI ("Failed to reserve port"); on a local
+  URI, the kernel's answer to binding the port at the listen address, as QEMU does ("Address already in
+  use").
 A volume of a storage pool needs no question here: libvirt's QEMU driver resolves it when it checks
 the planned definition, and the task fails before writing, running domain or not.
 tests/integration/test_host_resource_prediction.py holds each rule against libvirt and QEMU (those of a
@@ -48,8 +52,10 @@ USB device that is there only in tests/unit: the test host has no USB device).
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import socket
 import stat
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
@@ -101,6 +107,15 @@ HEURISTIC_OVERCOMMIT = '0'
 # (qemuDomainGetMemorySizeAlignment): 256 MiB on ppc64, 1 MiB on every other architecture.
 MEMORY_ALIGNMENT_KIB = {'ppc64': 256 * 1024, 'ppc64le': 256 * 1024}
 DEFAULT_MEMORY_ALIGNMENT_KIB = 1024
+# The attributes of a graphics device holding the TCP ports it takes on the host, by type. libvirt keeps
+# one register of the ports its running domains take (virPortAllocator): a start reserves each port a
+# definition fixes and refuses one taken ("Failed to reserve port"); QEMU then binds them at the listen
+# address, which fails when another program listens there ("Address already in use").
+GRAPHICS_PORTS = {'vnc': ('port', 'websocket'), 'spice': ('port', 'tlsPort')}
+# A port that libvirt picks at start (autoport, and websocket='-1') is free by construction.
+AUTOMATIC_PORTS = ('port', 'tlsPort')
+# Graphics listening on the network; a UNIX socket or no listener takes no port.
+NETWORK_LISTENS = ('address', 'network')
 # <memoryBacking> children that leave QEMU's RAM one private anonymous allocation (with NUMA cells,
 # one per cell); any other (hugepages, a memfd or file source, shared access, locked) is not judged.
 PRIVATE_RAM_BACKING = ('nosharepages', 'discard', 'allocation')
@@ -145,6 +160,37 @@ def ram_allocations(definition):
     return [-(-size // alignment) * alignment for size in sizes]
 
 
+def graphics_ports(definition, fixed_only=False):
+    """(port, listen address or None) of every TCP port the definition's graphics take; with fixed_only,
+    only those the definition fixes (libvirt picks the others at start)."""
+    ports = []
+    for graphics in definition.findall('devices/graphics'):
+        attributes = GRAPHICS_PORTS.get(graphics.get('type'), ())
+        listen = graphics.find('listen')
+        if listen is not None and listen.get('type') not in NETWORK_LISTENS:
+            continue
+        address = (listen.get('address') if listen is not None else None) or graphics.get('listen')
+        for attribute in attributes:
+            port = dx.xml_number(graphics.get(attribute))
+            automatic = attribute in AUTOMATIC_PORTS and graphics.get('autoport') == 'yes'
+            if port and 0 < port < 65536 and not (fixed_only and automatic):
+                ports.append((port, address))
+    return ports
+
+
+def _bindable(address, port):
+    """Whether the kernel lets a socket with QEMU's options (SO_REUSEADDR) bind address:port now; the probe
+    is closed at once, never listening. An address the host does not have is not judged."""
+    family = socket.AF_INET6 if ':' in address else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((address, port))
+    except OSError as exc:
+        return exc.errno != errno.EADDRINUSE
+    return True
+
+
 def _writes(disk):
     return disk.get('device') != 'cdrom' and disk.find('readonly') is None
 
@@ -163,6 +209,7 @@ class HostResources:
         self._hypervisor = hypervisor
         self._run_command = run_command
         self._users = None  # image -> [(domain name, target, disk element)]
+        self._ports = None  # TCP port -> the running domain whose graphics take it
         self._accounts = None  # running domain name -> the account it runs as, when libvirt relabels its images
         self._format_answers = {}  # (path, format, whether the backing chain is the image's) -> refusal or None
 
@@ -202,7 +249,23 @@ class HostResources:
             if reason:
                 return reason
             self.opened(name, device)
-        return self._memory_refusal(definition)
+        return self._memory_refusal(definition) or self._port_refusal(name, definition)
+
+    def _port_refusal(self, name, definition):
+        """A port the definition's graphics fix that a running domain (or one started before it in the run)
+        takes, as libvirt's register says, or that another program listens on at its address (a local URI,
+        asked of the kernel by binding it, as QEMU does, and letting it go at once). The domain takes its
+        ports when it starts."""
+        self._load()
+        for port, address in graphics_ports(definition, fixed_only=True):
+            holder = self._ports.get(port)
+            if holder is not None and holder != name:
+                return "Failed to reserve port %d: domain '%s' takes it" % (port, holder)
+            if address and self._hypervisor.is_local() and not _bindable(address, port):
+                return 'port %d at %s: Address already in use (another program listens there)' % (port, address)
+        for port, dummy in graphics_ports(definition, fixed_only=True):
+            self._ports[port] = name
+        return None
 
     def _memory_refusal(self, definition):
         """QEMU's refusal to allocate the guest's RAM under the kernel's heuristic overcommit (a local URI)."""
@@ -256,9 +319,10 @@ class HostResources:
 
     def _load(self):
         if self._users is None:
-            self._users, self._accounts = {}, {}
+            self._users, self._accounts, self._ports = {}, {}, {}
             for name, live in self._hypervisor.running_definitions():
                 self._accounts[name] = relabelled_account(live)
+                self._ports.update((port, name) for port, dummy in graphics_ports(live))
                 for disk in dx.disks(live):
                     self.opened(name, disk)
         return self._users

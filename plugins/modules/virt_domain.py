@@ -77,8 +77,9 @@ attributes:
     support: full
     description: Says what would be done; does nothing. A start that would fail fails in check mode as it fails in
       a run, for what libvirt's QEMU driver refuses at start (asked of it), for what the domain opens on the host
-      (an image, network, socket or tap QEMU could not open, an image another domain holds), and for guest memory
-      larger than the host's kernel gives one allocation (RAM and swap, under its default overcommit).
+      (an image, network, socket or tap QEMU could not open, an image another domain holds), for guest memory
+      larger than the host's kernel gives one allocation (RAM and swap, under its default overcommit), and for a
+      fixed VNC or SPICE port another domain or program takes.
   diff_mode:
     support: full
     description: Shows the persistent domain XML before and after, for each domain O(xml) defines or redefines

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import random
 import re
+import socket
 import time
 
 import pytest
@@ -228,6 +230,58 @@ def test_check_mode_predicts_a_start_whose_guest_memory_the_kernel_refuses(scrat
     if not starts:
         assert 'starting would fail: cannot set up guest memory: Cannot allocate memory' in predicted['msg'], predicted
         assert testbed.qemu_refused_start(result['msg'], 'Cannot allocate memory'), result
+
+
+def _free_port():
+    """A TCP port nothing on this host listens on (VNC takes 5900 and up)."""
+    while True:
+        port = random.randint(20000, 40000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(('127.0.0.1', port))
+                return port
+            except OSError:
+                continue
+
+
+def _vnc(port, listen='127.0.0.1'):
+    return "<graphics type='vnc' port='%d' autoport='no' listen='%s'/>" % (port, listen)
+
+
+def test_check_mode_predicts_a_start_whose_fixed_graphics_port_a_domain_takes(scratch):
+    """One running domain whose port libvirt picked, two stopped ones that fix that port and another one
+    between them, started in one task: libvirt reserves each, and refuses a port taken."""
+    running = scratch.create('q35', running=True, tag='auto')
+    taken = int(re.search(r"<graphics type='vnc' port='(\d+)'", scratch.dom(running).XMLDesc(0)).group(1))
+    port = _free_port()
+    names = sorted([scratch.create('q35', tag='a-taken', graphics=_vnc(taken)),
+                    scratch.create('q35', tag='b-first', graphics=_vnc(port)),
+                    scratch.create('q35', tag='c-second', graphics=_vnc(port, '0.0.0.0'))])
+    predicted, result = _start_both_ways(names)
+    for outcome in (predicted, result):
+        assert [outcome['domains'][name]['actions'] for name in names] == [[], ['started'], []], outcome
+    for name, held in zip((names[0], names[2]), (taken, port)):
+        assert 'starting would fail: Failed to reserve port %d' % held in predicted['domains'][name]['msg'], predicted
+        assert 'Failed to reserve port %d' % held in result['domains'][name]['msg'], result
+
+
+@pytest.mark.parametrize('listener, starts', [(('::', socket.AF_INET6), False), (('127.0.0.1', socket.AF_INET), False),
+                                              (('127.0.0.2', socket.AF_INET), True)])
+def test_check_mode_predicts_a_start_whose_fixed_graphics_port_another_program_listens_on(scratch, listener, starts):
+    """A program listening on the port: on every address ([::], dual-stack) or the domain's own, QEMU cannot
+    bind it; on another address it can."""
+    port = _free_port()
+    address, family = listener
+    with socket.socket(family) as program:
+        program.bind((address, port))
+        program.listen()
+        name = scratch.create('q35', graphics=_vnc(port))
+        predicted, result = _start_both_ways([name])
+    for outcome in (predicted, result):
+        assert outcome['domains'][name]['actions'] == (['started'] if starts else []), outcome
+    if not starts:
+        assert 'starting would fail: port %d at 127.0.0.1: Address already in use' % port in predicted['msg'], predicted
+        assert testbed.qemu_refused_start(result['msg'], 'Address already in use'), result
 
 
 def test_check_mode_counts_the_images_each_domain_of_the_task_opens_as_it_starts(scratch):

@@ -5,6 +5,7 @@ another disk holds (kept up to date within a run), a network, a host interface, 
 from __future__ import annotations
 
 import os
+import socket
 
 import pytest
 
@@ -496,3 +497,46 @@ def test_a_start_is_refused_guest_ram_larger_than_the_kernel_grants_one_allocati
     if refused:
         assert reason == ('cannot set up guest memory: Cannot allocate memory (2097152 KiB at once; the kernel allows '
                           "one allocation of at most the host's RAM and swap, 2097151 KiB)")
+
+
+def graphics(snippet):
+    return dx.parse("<domain><name>d</name><devices>%s</devices></domain>" % snippet)
+
+
+@pytest.mark.parametrize('snippet, taken, fixed', [
+    ("<graphics type='vnc' port='5901' autoport='no' websocket='5701' listen='127.0.0.1'/>",
+     [(5901, '127.0.0.1'), (5701, '127.0.0.1')], [(5901, '127.0.0.1'), (5701, '127.0.0.1')]),
+    ("<graphics type='vnc' port='5901' autoport='yes'><listen type='address' address='0.0.0.0'/></graphics>",
+     [(5901, '0.0.0.0')], []),  # picked at start
+    ("<graphics type='vnc' port='-1' autoport='yes' websocket='-1'/>", [], []),
+    ("<graphics type='spice' port='5902' tlsPort='5903' autoport='no'/>", [(5902, None), (5903, None)],
+     [(5902, None), (5903, None)]),
+    ("<graphics type='vnc' port='5904' autoport='no'><listen type='socket'/></graphics>", [], []),
+    ("<graphics type='vnc' port='5904' autoport='no'><listen type='none'/></graphics>", [], []),
+    ("<graphics type='sdl'/><graphics type='rdp' port='3389'/>", [], []),
+])
+def test_the_ports_graphics_take_on_the_host(snippet, taken, fixed):
+    assert _host_resources.graphics_ports(graphics(snippet)) == taken
+    assert _host_resources.graphics_ports(graphics(snippet), fixed_only=True) == fixed
+
+
+def test_a_start_is_refused_a_fixed_port_a_running_domain_or_one_started_before_takes():
+    running = dx.parse("<graphics type='vnc' port='5901' autoport='yes' listen='127.0.0.1'/>", root_tag=None)
+    host = _host_resources.HostResources(Host([('a', [running])], local=False))
+    assert host.start_refusal('b', graphics("<graphics type='vnc' port='5901' autoport='no'/>")) == (
+        "Failed to reserve port 5901: domain 'a' takes it")
+    assert host.start_refusal('c', graphics("<graphics type='spice' port='5902' autoport='no'/>")) is None
+    assert 'domain \'c\'' in host.start_refusal('d', graphics("<graphics type='vnc' port='5902' autoport='no'/>"))
+
+
+def test_a_start_is_refused_a_fixed_port_another_program_listens_on_at_its_address():
+    with socket.socket() as program:
+        program.bind(('127.0.0.1', 0))
+        program.listen()
+        port = program.getsockname()[1]
+        for local, address, refused in ((True, '127.0.0.1', True), (True, '0.0.0.0', True), (True, '127.0.0.2', False),
+                                        (False, '127.0.0.1', False)):
+            definition = graphics("<graphics type='vnc' port='%d' autoport='no' listen='%s'/>" % (port, address))
+            reason = _host_resources.HostResources(Host(local=local)).start_refusal('a', definition)
+            assert (reason == 'port %d at %s: Address already in use (another program listens there)'
+                    % (port, address)) is refused, (address, reason)
