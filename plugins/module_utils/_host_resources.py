@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: virtuned.libvirt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Whether the host has what a domain needs to open a device (and, to start, its memory and ports): check mode's
-prediction of the hot-plugs, live updates and starts (virt_domain) that fail on the host's side. No definition check sees these
-(libvirt defines a domain whose image, network or socket is not there; only a start, a hot-plug or a
-live update opens them), and each is answered the way libvirt or QEMU answers it:
+"""Whether the host has what a domain needs to open a device (and, to start, its memory and ports):
+check mode's prediction of the hot-plugs, live updates and starts (virt_domain) that fail on the host's
+side. No definition check sees these (libvirt defines a domain whose image, network or socket is not
+there; only a start, a hot-plug or a live update opens them), and each is answered the way libvirt or
+QEMU answers it:
 
 - libvirt's own objects, asked of libvirt (over any URI): a network that is not there or not running
   ("network 'default' is not active"); a host interface a bridge or direct (macvtap) interface
