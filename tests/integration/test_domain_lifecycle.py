@@ -211,7 +211,7 @@ def _numa(*cells_kib):
 
 
 # (memory in KiB, NUMA cells in KiB) from the most the kernel grants one allocation (limit, rounded down
-# to libvirt's 1 MiB): the RAM at it, one KiB above it (libvirt rounds it up to the next MiB), two cells
+# to libvirt's 1 MiB): the RAM at it, one KiB above it (libvirt rounds it up to the next MiB), three cells
 # whose sum is above it (each its own allocation), one cell above it.
 @pytest.mark.parametrize('sizes, starts', [
     (lambda limit: (limit, ()), True),
