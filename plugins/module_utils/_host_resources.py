@@ -258,24 +258,26 @@ class HostResources:
         asked of the kernel by binding it, as QEMU does, and letting it go at once). The domain takes its
         ports when it starts."""
         self._load()
-        for port, address in graphics_ports(definition, fixed_only=True):
+        fixed = graphics_ports(definition, fixed_only=True)
+        for port, address in fixed:
             holder = self._ports.get(port)
             if holder is not None and holder != name:
                 return "Failed to reserve port %d: domain '%s' takes it" % (port, holder)
             if address and self._hypervisor.is_local() and not _bindable(address, port):
                 return 'port %d at %s: Address already in use (another program listens there)' % (port, address)
-        for port, dummy in graphics_ports(definition, fixed_only=True):
-            self._ports[port] = name
+        self._ports.update((port, name) for port, dummy in fixed)
         return None
 
     def _memory_refusal(self, definition):
         """QEMU's refusal to allocate the guest's RAM under the kernel's heuristic overcommit (a local URI)."""
         allocations = ram_allocations(definition)
-        limit = self._overcommit_limit() if allocations else None
-        if limit is None or max(allocations) <= limit:
+        if not allocations:
+            return None
+        largest, limit = max(allocations), self._overcommit_limit()
+        if limit is None or largest <= limit:
             return None
         return ('cannot set up guest memory: Cannot allocate memory (%s KiB at once; the kernel allows one '
-                'allocation of at most the host\'s RAM and swap, %s KiB)' % (max(allocations), limit))
+                'allocation of at most the host\'s RAM and swap, %s KiB)' % (largest, limit))
 
     def _overcommit_limit(self):
         """The largest private allocation, in KiB, the kernel of a local hypervisor grants; None when it
