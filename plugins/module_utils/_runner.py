@@ -359,12 +359,14 @@ def converge(module, plan, kinds, devices_from_live=False, platform=False, plugs
     kinds, devices_from_live, platform, plugs_live: what it reports on (see Scope).
 
     A domain that does not change (or any domain in check mode) is settled as soon as it is
-    planned; the others wait as text until every domain has been planned.
+    planned; the others wait as text until every domain has been planned. Check mode holds back
+    what it predicts for a changing domain (its result, its warnings) until no domain is refused:
+    a refused run writes nothing and reports none of them.
     """
     require_libraries(module)
     scope = Scope(kinds, devices_from_live, platform, plugs_live)
     results, diffs, pending, refused = {}, [], [], []
-    unmatched = []
+    predicted, unmatched = {}, []
     try:
         with _hypervisor.Hypervisor(module.params['uri'], run_command=module.run_command) as hypervisor:
             names, matched, unmatched = selected_domains(module, hypervisor)
@@ -383,10 +385,17 @@ def converge(module, plan, kinds, devices_from_live=False, platform=False, plugs
                 if change.changed and not module.check_mode:
                     pending.append(Pending(change))
                     results[state.name] = None  # keeps the order of the names
+                elif change.changed:
+                    results[state.name] = None
+                    predicted[state.name] = _settled(module, change, scope, diffs)
                 else:
-                    results[state.name] = _settled(module, change, scope, diffs)
+                    results[state.name] = _settled(module, change, scope, diffs)[0]
             if refused:
                 raise _refusals(refused)
+            for name, (result, warnings) in predicted.items():
+                results[name] = result
+                for warning in warnings:
+                    module.warn(warning)
             _define_all(pending)
             for item in pending:
                 results[item.name] = _applied(module, item, scope, diffs)
@@ -422,19 +431,18 @@ def _plan_one(plan, state):
 
 
 def _settled(module, change, scope, diffs):
-    """The result of a domain that is not written: unchanged, or predicted in check mode."""
+    """The result of a domain that is not written (unchanged, or predicted in check mode), and the
+    warnings the run would give for it."""
     state = change.state
     after, live, live_changes = state.before, state.live, []
     if change.changed:
         after = change.after
         live = change.predicted_live() if state.running else None
         live_changes = change.predicted_live_changes()
-        for entry in live_changes:
-            if entry.get('error'):
-                module.warn(entry['error'] + WAITS_FOR_A_COLD_BOOT)
         if module._diff:
             diffs.append(diff_entry(state.name, state.before_xml, change.after_xml))
-    return _result(change.report, change.changed, state.running, after, live, scope, live_changes)
+    warnings = [entry['error'] + WAITS_FOR_A_COLD_BOOT for entry in live_changes if entry.get('error')]
+    return _result(change.report, change.changed, state.running, after, live, scope, live_changes), warnings
 
 
 def _applied(module, item, scope, diffs):

@@ -28,6 +28,23 @@ def test_a_refusal_only_libvirt_sees_fails_check_mode_and_the_run_alike(scratch)
     assert {n: scratch.inactive_xml(n) for n in (name, other)} == before
 
 
+def test_a_refused_domain_fails_check_mode_with_the_runs_result_not_the_others_predicted_changes(scratch):
+    """One domain refused, one that would change, one already as asked: the run writes nothing and reports
+    changed false with the unchanged domain only; check mode must say the same, not the change it planned."""
+    refused = scratch.define(testbed.domain_xml(testbed.scratch_name('heads')).replace(
+        "<video><model type='virtio'/></video>", TWO_HEAD_QXL))
+    changing = scratch.create('q35')
+    settled = scratch.create('q35')
+    assert testbed.run_module('virt_device_bus', {'name': settled, 'video_model': 'vga'})['changed'] is True
+    args = {'name': [changing, refused, settled], 'video_model': 'vga'}
+    predicted = testbed.run_module('virt_device_bus', args, check=True)
+    result = testbed.run_module('virt_device_bus', args)
+    assert result['failed'] is True and result['changed'] is False, result
+    assert list(result['domains']) == [settled]
+    for key in ('failed', 'changed', 'msg', 'domains', 'option', 'value', 'allowed', 'warnings'):
+        assert predicted.get(key) == result.get(key), key
+
+
 def test_the_role_does_not_power_cycle_a_guest_for_a_refused_change(scratch):
     name = scratch.define(testbed.domain_xml(testbed.scratch_name('role-heads')).replace(
         "<video><model type='virtio'/></video>", TWO_HEAD_QXL))
