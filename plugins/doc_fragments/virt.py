@@ -41,7 +41,8 @@ attributes:
     description: Predicts the change without defining anything.
   diff_mode:
     support: full
-    description: Shows the persistent (inactive) domain XML before and after, one entry per changed domain.
+    description: Shows the persistent (inactive) domain XML before and after, one entry per changed domain,
+      both sides laid out alike so that only the lines that change differ (passwords masked).
   idempotent:
     support: full
     description: A second identical run reports no change.

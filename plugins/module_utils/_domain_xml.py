@@ -353,6 +353,16 @@ def masked(xml_text):
     return serialize(root)
 
 
+def diff_text(xml_text):
+    """The XML text as a diff shows it: secrets masked, and laid out the same way whoever wrote it
+    (libvirt, or this collection's planned definition), so that only what changes differs."""
+    root = parse(xml_text)
+    for element, name in _secret_holders(root):
+        element.set(name, MASK)
+    etree.indent(root, space='  ')
+    return serialize(root) + '\n'
+
+
 def secrets(xml_text):
     return [element.get(name) for element, name in _secret_holders(parse(xml_text)) if element.get(name) != MASK]
 

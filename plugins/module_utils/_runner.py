@@ -341,8 +341,8 @@ def diff_entry(name, before_xml, after_xml):
     return {
         'before_header': '%s (persistent XML)' % name,
         'after_header': '%s (persistent XML)' % name,
-        'before': dx.masked(before_xml) if before_xml is not None else '',
-        'after': dx.masked(after_xml),
+        'before': dx.diff_text(before_xml) if before_xml is not None else '',
+        'after': dx.diff_text(after_xml),
     }
 
 

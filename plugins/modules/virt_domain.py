@@ -82,8 +82,8 @@ attributes:
       fixed VNC or SPICE port another domain or program takes.
   diff_mode:
     support: full
-    description: Shows the persistent domain XML before and after, for each domain O(xml) defines or redefines
-      (passwords masked).
+    description: Shows the persistent domain XML before and after, for each domain O(xml) defines or redefines,
+      both sides laid out alike so that only the lines that change differ (passwords masked).
   idempotent:
     support: full
     description: A domain already in the wanted state is left alone.

@@ -3,6 +3,8 @@ predicts refusals and diffs exactly, and the edits libvirt used to refuse now do
 
 from __future__ import annotations
 
+import difflib
+
 import pytest
 
 import testbed
@@ -129,6 +131,24 @@ def test_check_mode_diff_is_byte_identical_to_the_real_run(scratch, module, args
     result = testbed.run_module(module, dict(args, name=names), diff=True)
     assert result['changed'] is True and len(result['diff']) == 2
     assert predicted['diff'] == result['diff']
+
+
+def test_the_diff_shows_only_the_lines_that_change(scratch):
+    """libvirt writes the definition with its quotes and indentation, the plan with lxml's: both sides of
+    the diff are laid out alike, so that only the lines of the change differ (the model, the address
+    libvirt places again, the stashed values)."""
+    name = scratch.create('q35')
+    result = testbed.run_module('virt_device_bus', {'name': name, 'video_model': 'qxl'}, diff=True)
+    (diff,) = result['diff']
+    changes = [line.strip() for line in difflib.unified_diff(diff['before'].splitlines(), diff['after'].splitlines(),
+                                                             lineterm='', n=0) if line[:3] not in ('+++', '---', '@@ ')]
+    removed = [line[1:].strip() for line in changes if line.startswith('-')]
+    added = [line[1:].strip() for line in changes if line.startswith('+') and 'metadata' not in line
+             and 'virtuned' not in line]
+    assert removed[:2] == ['<metadata/>', '<model type="virtio" heads="1" primary="yes"/>'], changes
+    assert len(removed) == 3 and removed[2].startswith('<address type="pci"'), changes
+    assert added == ['<model type="qxl" heads="1" primary="yes"/>'], changes
+    assert testbed.parse(diff['before']).find('devices/video/model').get('type') == 'virtio'
 
 
 def converge(scratch, names, module, args):
