@@ -540,6 +540,7 @@ def plan(state, wanted, params):
         if existing is None:
             device = element_of(spec, option, new=True)
             _refuse_used_target(after, device, option)
+            _refuse_used_port_name(after, device, option)
             _new_drive_medium(device, option, spec)
             origins = fill(after, device, spec)
             if not identified(device):
@@ -557,6 +558,7 @@ def plan(state, wanted, params):
         if dx.same_document(device, existing):
             continue
         existing.getparent().replace(existing, device)
+        _refuse_used_port_name(after, device, option)
         kind = (device.tag, device.get('device') if device.tag == 'disk' else None)
         in_place = live_update(running, element) if running is not None and kind in LIVE_UPDATES else None
         if in_place is not None:
@@ -588,6 +590,23 @@ def _refuse_used_target(root, disk, option):
         used = sorted(dx.disk_target(d) for d in dx.disks(root))
         raise InvalidOption('%s.target' % option, target, ['a target no disk uses (in use: %s)' % ', '.join(used)],
                             reason='the disk %s holds it' % _label(holder))
+
+
+def _refuse_used_port_name(root, channel, option):
+    """A virtio channel may not take the port name another channel of root has: libvirt defines the
+    two, QEMU starts neither (dx.repeated_port_name)."""
+    target = dx.channel_target(channel) if channel.tag == 'channel' else None
+    if target is None or target[0] != 'virtio' or target[1] is None:
+        return
+    others = [other for other in dx.find_devices(root, 'channel') if other is not channel]
+    holder = next((other for other in others if dx.channel_target(other) == target), None)
+    if holder is not None:
+        names = sorted({other[1] for other in map(dx.channel_target, others)
+                        if other and other[0] == 'virtio' and other[1]})
+        allowed = ['a name no other channel has (in use: %s)' % ', '.join(names)]
+        reason = 'the channel %s has it, and QEMU starts no domain with two virtio ports of one name' % (
+            dx.device_alias(holder) or 'without an alias')
+        raise InvalidOption('%s.target.name' % option, target[1], allowed, reason=reason)
 
 
 def _keeping_flavour(element, existing):

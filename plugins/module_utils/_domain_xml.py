@@ -501,9 +501,37 @@ def natural_key(element, by_alias=True):
         return (kind, element.get('type'), element.get('index'), element.get('model'))
     if kind == 'input':
         return (kind, element.get('type'), element.get('bus'))
+    if kind == 'channel' and channel_target(element) is not None:
+        return (kind,) + channel_target(element)
     if alias and by_alias:
         return ('alias', alias)
     return (kind, element.get('type'), device_model(element))
+
+
+def channel_target(element):
+    """What a channel is known by inside the guest, or None: its target type with the port name of a
+    virtio or xen channel, or the address and port of a guestfwd one. libvirt keys channels on it (a second
+    one hot-plugged: "chardev already exists"), and QEMU takes one virtio port per name."""
+    target = element.find('target')
+    if target is None or target.get('type') is None:
+        return None
+    if target.get('type') == 'guestfwd':
+        return ('guestfwd', target.get('address'), target.get('port'))
+    return (target.get('type'), target.get('name'))
+
+
+def repeated_port_name(root):
+    """A virtio-serial port name two channels of root share, or None: QEMU refuses to start the second
+    (measured with QEMU 7.2: "virtio-serial-bus: A port already exists by name org.qemu.guest_agent.0")."""
+    seen = set()
+    for channel in find_devices(root, 'channel'):
+        target = channel_target(channel)
+        if target is None or target[0] != 'virtio' or target[1] is None:
+            continue
+        if target[1] in seen:
+            return target[1]
+        seen.add(target[1])
+    return None
 
 
 def device_identity(element):
@@ -511,7 +539,7 @@ def device_identity(element):
 
     A user alias wins; otherwise the attributes libvirt itself keys the device on: the
     disk's target, the interface's MAC, the controller's type, index and model, the input's
-    type and bus; other devices by kind, type and model. Devices that share all of that (two
+    type and bus, the channel's target; other devices by kind, type and model. Devices that share all of that (two
     video heads, two identical inputs or redirdevs) are told apart by their order: the second
     one's key ends in 1, the third's in 2.
     """

@@ -330,10 +330,14 @@ class Hypervisor:
         None: virConnectDomainXMLToNative runs the checks a start makes before it launches QEMU (the CPU
         mode the emulator offers, hugepages, NUMA nodes, firmware, host devices) and builds the command
         line, as for refusal(), but without the schema, which a start does not ask. Asked once for
-        definitions that differ only in what dx.anonymized replaces."""
+        definitions that differ only in what dx.anonymized replaces. Then what QEMU refuses of a command
+        line the driver builds: two virtio ports of one name."""
         originals = {}
         reason = self._driver_refusal(dx.anonymized(root, originals))
-        return dx.deanonymized(reason, originals) if reason else None
+        if reason:
+            return dx.deanonymized(reason, originals)
+        repeated = dx.repeated_port_name(root)
+        return 'QEMU: virtio-serial-bus: A port already exists by name %s' % repeated if repeated else None
 
     def _driver_answer(self, xml_text):
         """(the QEMU command line, None) or (None, the refusal) for a definition's text, asked once a run."""

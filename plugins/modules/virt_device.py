@@ -13,8 +13,10 @@ description:
   - Makes each domain have (or not have) the devices described, persistently and, on a running domain, live
     (hot-plug, hot-unplug, live update) where QEMU can.
   - A device is found by its user alias first (C(ua-) is added when missing), then by its natural key (a
-    disk's target, an interface's MAC, a controller's type, index and model, an input's type and bus, other
-    kinds by type and model). Two devices holding one alias are refused.
+    disk's target, an interface's MAC, a controller's type, index and model, an input's type and bus, a
+    channel's target (a virtio port name, so the spec of a guest agent channel takes the one the guest has),
+    other kinds by type and model). Two devices holding one alias are refused, and so is a channel taking the
+    port name another channel has (QEMU starts no domain with two ports of one name).
   - A device that exists but differs from the spec gets the spec's attributes and elements (the others stay);
     a cdrom's or floppy's medium and an interface's link state (on a bridge or network interface also its
     source, bandwidth and filter) are also updated live, other changes (a NIC's model, MTU or driver, a

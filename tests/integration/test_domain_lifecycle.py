@@ -195,6 +195,17 @@ def test_check_mode_predicts_a_start_libvirts_qemu_driver_refuses(scratch, platf
     assert 'starting failed' in result['msg'] and words in result['msg'], result
 
 
+def test_check_mode_predicts_a_start_qemu_refuses_for_two_virtio_ports_of_one_name(scratch):
+    """libvirt defines two guest agent channels, and builds their command line; QEMU refuses the second."""
+    agent = "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+    name = scratch.create('q35', devices=agent + agent.replace('/>', "/><alias name='ua-agent'/>", 1))
+    predicted, result = _start_both_ways([name])
+    for outcome in (predicted, result):
+        assert outcome.get('failed') is True and outcome['domains'][name]['actions'] == [], outcome
+        assert 'A port already exists by name org.qemu.guest_agent.0' in outcome['msg'], outcome['msg']
+    assert 'starting would fail: QEMU: virtio-serial-bus' in predicted['msg']
+
+
 def _ram_and_swap_kib():
     """What the kernel's heuristic overcommit grants one allocation at most: the host's RAM and swap."""
     with open('/proc/sys/vm/overcommit_memory') as handle:

@@ -224,6 +224,34 @@ def test_a_target_another_aliased_disk_holds_is_refused(scratch):
         ['devices[0].target', "'vda'", 'the disk ua-system holds it'])
 
 
+# The guest agent channel virt-install gives Linux guests: no alias, a socket libvirt names.
+VIRT_INSTALL_AGENT = "<channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+AGENT_SPEC = {'kind': 'channel', 'alias': 'agent', 'target': {'type': 'virtio', 'name': 'org.qemu.guest_agent.0'}}
+
+
+def test_a_channel_spec_takes_the_channel_of_its_port_name_and_the_guest_starts(scratch):
+    """libvirt and QEMU know a channel by its port name: the spec names the agent channel the guest has (a
+    second one would keep the guest from starting); the alias waits for the cold boot."""
+    name = scratch.create('q35', running=True, devices=VIRT_INSTALL_AGENT)
+    args = {'name': name, 'devices': [AGENT_SPEC]}
+    check_then_run_agree(args, name, live_actions=[], reboot_required=True)
+    assert testbed.run_module('virt_device', args)['changed'] is False
+    channels = testbed.parse(scratch.inactive_xml(name)).findall('devices/channel')
+    assert [c.find('alias').get('name') for c in channels] == ['ua-agent']
+    scratch.dom(name).destroy()
+    live = testbed.parse(scratch.live_xml_when_started(name))
+    assert [(c.find('target').get('name'), c.find('alias').get('name')) for c in live.findall('devices/channel')] == [
+        ('org.qemu.guest_agent.0', 'ua-agent')]
+
+
+def test_a_port_name_another_channel_holds_is_refused(scratch):
+    aliased = VIRT_INSTALL_AGENT.replace('/></channel>', "/><alias name='ua-qga'/></channel>")
+    names = [scratch.create('q35', devices=aliased), scratch.create('q35', running=True, devices=aliased)]
+    testbed.assert_refused(scratch, 'virt_device', {'devices': [AGENT_SPEC]}, names,
+                           ['devices[0].target.name', "'org.qemu.guest_agent.0'", 'the channel ua-qga has it',
+                            'two virtio ports of one name'])
+
+
 @pytest.mark.parametrize('devices, option, fragment', [
     ([{'kind': 'floppy-drive'}], 'devices[0].kind', "'floppy-drive'"),
     ([{'kind': 'disk', 'alias': 'x', 'sorce': '/a'}], 'devices[0].sorce', 'not a key'),

@@ -201,6 +201,55 @@ def test_an_empty_source_on_an_existing_disk_is_refused_naming_it():
     assert 'the disk vda cannot be empty' in raised.value.msg
 
 
+AGENT = "<channel type='unix'><source mode='bind'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+AGENT_SPEC = {'kind': 'channel', 'alias': 'agent', 'target': {'type': 'virtio', 'name': 'org.qemu.guest_agent.0'}}
+
+
+def planned_channels(root, specs):
+    state = type('State', (), {'before': root, 'running': False, 'live': None})()
+    params = {'devices': specs, 'state': 'present'}
+    after = spec_.plan(state, spec_.check_all(dict(params, unplug_timeout=10)), params).after
+    return [dx.serialize(channel) for channel in dx.find_devices(after, 'channel')]
+
+
+def test_a_channel_is_found_by_its_port_name_as_libvirt_keys_it():
+    """virt-install gives Linux guests an agent channel without an alias: a spec of the same port takes it."""
+    root = domain()
+    dx.append_device(root, dx.parse(AGENT, root_tag=None))
+    (channel,) = planned_channels(root, [AGENT_SPEC])
+    assert 'ua-agent' in channel and "mode=\"bind\"" in channel
+    assert len(planned_channels(root, [dict(AGENT_SPEC, target={'type': 'virtio', 'name': 'org.example.0'})])) == 2
+
+
+GUESTFWD = "<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='4600'/></channel>"
+OTHER = "<channel type='unix'><target type='virtio' name='org.example.0'/><alias name='ua-other'/></channel>"
+
+
+@pytest.mark.parametrize('channels, specs, option, holder', [
+    # a new channel takes the port another holds under its own alias
+    ([AGENT.replace("<source mode='bind'/>", "<alias name='ua-first'/>")], [AGENT_SPEC], 'devices[0]', 'ua-first'),
+    # a channel renamed to the port another has
+    ([AGENT, OTHER, GUESTFWD], [dict(AGENT_SPEC, alias='other')], 'devices[0]', 'without an alias'),
+])
+def test_two_channels_of_one_port_name_are_refused(channels, specs, option, holder):
+    root = domain()
+    for channel in channels:
+        dx.append_device(root, dx.parse(channel, root_tag=None))
+    with pytest.raises(InvalidOption) as raised:
+        planned_channels(root, specs)
+    assert raised.value.option == option + '.target.name' and raised.value.value == 'org.qemu.guest_agent.0'
+    assert 'the channel %s has it' % holder in raised.value.msg and 'two virtio ports of one name' in raised.value.msg
+    assert 'in use: org.' in raised.value.msg
+
+
+def test_a_repeated_port_name_is_found():
+    root = domain()
+    dx.append_device(root, dx.parse(AGENT, root_tag=None))
+    assert dx.repeated_port_name(root) is None
+    dx.append_device(root, dx.parse(AGENT.replace("<source mode='bind'/>", ''), root_tag=None))
+    assert dx.repeated_port_name(root) == 'org.qemu.guest_agent.0'
+
+
 RUNNING_NIC = """<interface type='{type}'><mac address='52:54:00:00:00:01'/>{source}<model type='virtio'/>
 <alias name='net0'/></interface>"""
 
