@@ -66,7 +66,7 @@ def validate(params, root, capabilities):
 def _check_start_refusals(params, root, capabilities):
     """What libvirt defines but QEMU 7.2 refuses at start (measured), refused before any write."""
     if params.get('cdrom_bus') == 'usb':
-        empty = [dx.disk_target(d) for d in dx.disks(root, 'cdrom') if d.find('source') is None]
+        empty = [dx.disk_target(d) for d in dx.disks(root, 'cdrom') if dx.without_medium(d)]
         if empty:
             # qemu: "usb-storage ...: drive property not set"
             raise InvalidOption('cdrom_bus', 'usb', [b for b in allowed_values('cdrom_bus', root, capabilities)

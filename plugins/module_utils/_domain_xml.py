@@ -520,9 +520,26 @@ def channel_target(element):
     return (target.get('type'), target.get('name'))
 
 
+def without_medium(disk):
+    """Whether a drive has no medium: no <source>, or one that names nothing."""
+    source = disk.find('source')
+    return source is None or (not source.attrib and len(source) == 0)
+
+
+def qemu_start_refusal(root):
+    """Why QEMU would refuse to start a definition libvirt takes and builds a command line for, or None
+    (each rule measured with libvirt 9.0 and QEMU 7.2, QEMU's words quoted)."""
+    repeated = repeated_port_name(root)
+    if repeated:
+        return 'virtio-serial-bus: A port already exists by name %s' % repeated
+    empty = [disk_target(d) for d in disks(root, 'cdrom') if disk_bus(d) == 'usb' and without_medium(d)]
+    if empty:
+        return 'usb-storage: drive property not set (the USB cdrom %s has no medium)' % ', '.join(empty)
+    return None
+
+
 def repeated_port_name(root):
-    """A virtio-serial port name two channels of root share, or None: QEMU refuses to start the second
-    (measured with QEMU 7.2: "virtio-serial-bus: A port already exists by name org.qemu.guest_agent.0")."""
+    """A virtio-serial port name two channels of root share, or None: QEMU refuses to start the second."""
     seen = set()
     for channel in find_devices(root, 'channel'):
         target = channel_target(channel)

@@ -57,8 +57,16 @@ class ConcurrentChange(VirtunedError):
 class RefusedByLibvirt(InvalidOption):
     """libvirt's schema or QEMU driver refuses the definition that the options would produce."""
 
+    REFUSER = 'libvirt refuses'
+
     def __init__(self, requested, reason, domain=None):
         option = ', '.join(requested) or 'name'
         value = next(iter(requested.values())) if len(requested) == 1 else requested
-        super().__init__(option, value, reason='libvirt refuses the definition this would give: %s' % reason,
+        super().__init__(option, value, reason='%s the definition this would give: %s' % (self.REFUSER, reason),
                          domain=domain)
+
+
+class RefusedByQemu(RefusedByLibvirt):
+    """libvirt takes the definition the options would produce, QEMU would not start it."""
+
+    REFUSER = 'QEMU would not start'

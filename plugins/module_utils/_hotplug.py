@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: virtuned.libvirt contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Which hot-(un)plugs a running domain refuses: check mode's prediction of a run's 'not attached'
-and 'not detached'.
+"""Which hot-(un)plugs and live updates a running domain refuses: check mode's prediction of a run's
+'not attached', 'not detached' and 'not updated'.
 
 libvirt has no dry run for virDomainAttachDeviceFlags or virDomainDetachDeviceAlias, so these
 questions are answered here:
@@ -86,6 +86,9 @@ def never_live(element):
 
 def _never_plugged(element):
     """Why libvirt would refuse to hot-plug this device, though it unplugs it, or None."""
+    if element.tag == 'disk' and dx.without_medium(element):
+        # libvirt 9.0 hands QEMU a drive without a file: "argument key 'filename' must not have null value"
+        return 'libvirt does not hot-plug a drive without a medium'
     if element.tag in _device_tables.CHARACTER_DEVICES and element.get('type') in NEVER_PLUGGED_CHARACTER_TYPES:
         return "libvirt does not hot-plug a character device of type '%s'" % element.get('type')
     if element.tag == 'interface' and element.get('type') in NEVER_PLUGGED_INTERFACE_TYPES:
@@ -121,6 +124,16 @@ def attach_refusals(hypervisor, live, devices):
         elif device.tag == 'controller':
             refused_controllers.add((device.get('type'), device.get('index')))
     return refusals
+
+
+def update_refusal(device):
+    """Why libvirt would refuse to update this running device (an element: the device as it should run),
+    whatever the host, or None. A USB cdrom's medium changes only if its target is removable='on': QEMU
+    makes the others fixed ("blockdev-remove-medium: Device ... is not removable")."""
+    target = device.find('target') if device.tag == 'disk' else None
+    if device.get('device') == 'cdrom' and dx.disk_bus(device) == 'usb' and target.get('removable') != 'on':
+        return "QEMU cannot change the medium of a USB cdrom that is not removable='on'"
+    return None
 
 
 def with_controllers(devices, definition, live):

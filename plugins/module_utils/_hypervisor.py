@@ -30,7 +30,7 @@ else:
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _host_resources
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import (
-    ConcurrentChange, NoSuchDomain, RefusedByLibvirt, VirtunedError)
+    ConcurrentChange, NoSuchDomain, RefusedByLibvirt, RefusedByQemu, VirtunedError)
 
 
 def _private_directory(path):
@@ -331,13 +331,13 @@ class Hypervisor:
         mode the emulator offers, hugepages, NUMA nodes, firmware, host devices) and builds the command
         line, as for refusal(), but without the schema, which a start does not ask. Asked once for
         definitions that differ only in what dx.anonymized replaces. Then what QEMU refuses of a command
-        line the driver builds: two virtio ports of one name."""
+        line the driver builds (dx.qemu_start_refusal)."""
         originals = {}
         reason = self._driver_refusal(dx.anonymized(root, originals))
         if reason:
             return dx.deanonymized(reason, originals)
-        repeated = dx.repeated_port_name(root)
-        return 'QEMU: virtio-serial-bus: A port already exists by name %s' % repeated if repeated else None
+        refused = dx.qemu_start_refusal(root)
+        return 'QEMU: %s' % refused if refused else None
 
     def _driver_answer(self, xml_text):
         """(the QEMU command line, None) or (None, the refusal) for a definition's text, asked once a run."""
@@ -356,15 +356,19 @@ class Hypervisor:
 
     def preflight(self, name, definition, current, requested):
         """Refuse (RefusedByLibvirt, naming the requested options) a definition (an element) libvirt
-        would not take.
+        would not take, and (RefusedByQemu) one QEMU would not start.
 
         Runs in check mode as in real runs, so check mode predicts a refusal as it predicts a
-        change. When libvirt refuses the domain's current definition (current, an element or None)
+        change. A definition libvirt takes but QEMU would not start (dx.qemu_start_refusal) is refused
+        too, unless the current definition has the same fault. When libvirt refuses the domain's current definition (current, an element or None)
         as well (a host device or an emulator this host lacks), the change cannot be judged here:
         the returned warning says so and libvirt's define decides.
         """
         reason = self.refusal(definition)
         if reason is None:
+            refused = dx.qemu_start_refusal(definition)
+            if refused and refused != (current is not None and dx.qemu_start_refusal(current)):
+                raise RefusedByQemu(requested, refused, domain=name)
             return None
         current_refused = current is not None and self.refusal(current)
         if current_refused:

@@ -158,7 +158,7 @@ class Change:
             for device, reason in zip(self.detach, detach):
                 if reason is None:
                     host.closed(name, device)
-            update = [host.update_refusal(name, device) for device in self.update]
+            update = [_hotplug.update_refusal(device) or host.update_refusal(name, device) for device in self.update]
             attach = _hotplug.attach_refusals(self.state.hypervisor, self.state.live, self.plugs())
             self._refused = (detach, update, attach)
         return self._refused

@@ -21,7 +21,9 @@ description:
     a cdrom's or floppy's medium and an interface's link state (on a bridge or network interface also its
     source, bandwidth and filter) are also updated live, other changes (a NIC's model, MTU or driver, a
     drive's cache mode or serial) wait for a cold boot (RV(domains.reboot_required)). An empty C(source) (V('')) takes the medium out of a cdrom or
-    floppy, live as well.
+    floppy, live as well. A USB cdrom changes its medium live only when its target is C(removable='on') (QEMU
+    fixes the others); a new drive without a medium is not hot-plugged, and a USB cdrom without one is refused
+    (QEMU would not start the domain).
   - What a new device's spec leaves out is filled from the domain, in this order - the domain's stashed
     C(hw_*) values (see M(virtuned.libvirt.virt_device_bus)), its guest OS's recommendations, then libvirt's
     defaults - and the result says where each filled value came from (RV(domains.filled)). A virtio device on

@@ -206,6 +206,15 @@ def test_check_mode_predicts_a_start_qemu_refuses_for_two_virtio_ports_of_one_na
     assert 'starting would fail: QEMU: virtio-serial-bus' in predicted['msg']
 
 
+def test_check_mode_predicts_a_start_qemu_refuses_for_an_empty_usb_cdrom(scratch):
+    name = scratch.create('q35', devices="<disk type='file' device='cdrom'><target dev='sdb' bus='usb'/><readonly/></disk>")
+    predicted, result = _start_both_ways([name])
+    for outcome in (predicted, result):
+        assert outcome.get('failed') is True and outcome['domains'][name]['actions'] == [], outcome
+        assert 'drive property not set' in outcome['msg'], outcome['msg']
+    assert 'starting would fail: QEMU: usb-storage' in predicted['msg'] and 'sdb has no medium' in predicted['msg']
+
+
 def _ram_and_swap_kib():
     """What the kernel's heuristic overcommit grants one allocation at most: the host's RAM and swap."""
     with open('/proc/sys/vm/overcommit_memory') as handle:

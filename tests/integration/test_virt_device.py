@@ -252,6 +252,42 @@ def test_a_port_name_another_channel_holds_is_refused(scratch):
                             'two virtio ports of one name'])
 
 
+USB_CDROM = "<disk type='file' device='cdrom'><source file='{iso}'/><target dev='sdb' bus='usb'{removable}/><readonly/></disk>"
+
+
+def test_an_empty_usb_cdrom_is_refused_since_qemu_would_not_start_it(scratch):
+    names = [scratch.create('q35'), scratch.create('i440fx')]
+    result = testbed.assert_refused(scratch, 'virt_device', {'devices': [
+        {'kind': 'disk', 'alias': 'cd', 'device': 'cdrom', 'bus': 'usb'}]}, names,
+        ['option devices', 'QEMU would not start the definition', 'usb-storage: drive property not set'])
+    predicted = testbed.run_module('virt_device', {'name': names, 'devices': [
+        {'kind': 'disk', 'alias': 'cd', 'device': 'cdrom', 'bus': 'usb'}]}, check=True)
+    assert predicted['failed'] is True and predicted['msg'] == result['msg']
+
+
+@pytest.mark.parametrize('bus', ['scsi', 'usb'])
+def test_an_empty_drive_waits_for_the_cold_boot_in_check_mode_as_in_the_run(scratch, bus):
+    """libvirt 9.0 hot-plugs no drive without a medium; one with a medium it does."""
+    name = scratch.create('q35', running=True, devices="<controller type='scsi' model='virtio-scsi'/>")
+    iso = testbed.image(testbed.scratch_name('iso'))
+    drive = {'kind': 'disk', 'alias': 'cd', 'device': 'cdrom', 'bus': bus, 'target': 'sdc'}
+    if bus == 'scsi':  # an empty USB cdrom is refused outright (above)
+        check_then_run_agree({'name': name, 'devices': [dict(drive, source='')]}, name, ['not attached'],
+                             reboot_required=True)
+    check_then_run_agree({'name': name, 'devices': [dict(drive, alias='cd2', target='sdd', source=iso)]}, name,
+                         ['attached'], reboot_required=False)
+
+
+@pytest.mark.parametrize('removable, live_actions', [('', ['not updated']), (" removable='on'", ['updated'])])
+def test_a_usb_cdrom_takes_a_new_medium_live_only_when_removable(scratch, removable, live_actions):
+    first, second = testbed.image(testbed.scratch_name('iso1')), testbed.image(testbed.scratch_name('iso2'))
+    name = scratch.create('q35', running=True, devices=USB_CDROM.format(iso=first, removable=removable))
+    args = {'name': name, 'devices': [{'kind': 'disk', 'target': 'sdb', 'source': second}]}
+    check_then_run_agree(args, name, live_actions, reboot_required=live_actions == ['not updated'])
+    running = testbed.parse(scratch.live_xml(name)).find("devices/disk[@device='cdrom']/source").get('file')
+    assert running == (second if live_actions == ['updated'] else first)
+
+
 @pytest.mark.parametrize('devices, option, fragment', [
     ([{'kind': 'floppy-drive'}], 'devices[0].kind', "'floppy-drive'"),
     ([{'kind': 'disk', 'alias': 'x', 'sorce': '/a'}], 'devices[0].sorce', 'not a key'),

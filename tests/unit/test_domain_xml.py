@@ -346,3 +346,16 @@ def test_a_refusal_names_the_domains_own_values():
     assert dx.deanonymized(said, originals) == (
         "Disks 'vda' and 'vdb' of web01 (c98ea9bd-9103-4983-b09c-721d1d78e127) use "
         "/var/lib/nova/instances/c98ea9bd-9103-4983-b09c-721d1d78e127/disk0")
+
+
+def test_what_qemu_refuses_to_start_of_a_definition_libvirt_takes():
+    root = dx.parse(DOMAIN)
+    assert dx.qemu_start_refusal(root) is None  # an empty cdrom on SATA starts
+    dx.disks(root, 'cdrom')[0].find('target').set('bus', 'usb')
+    assert dx.qemu_start_refusal(root) == 'usb-storage: drive property not set (the USB cdrom sda has no medium)'
+    dx.disks(root, 'cdrom')[0].append(dx.new_element('source', {'file': '/x.iso'}))
+    assert dx.qemu_start_refusal(root) is None
+    agent = "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+    for _twice in range(2):
+        dx.append_device(root, dx.parse(agent, root_tag=None))
+    assert dx.qemu_start_refusal(root) == 'virtio-serial-bus: A port already exists by name org.qemu.guest_agent.0'

@@ -216,3 +216,24 @@ def test_a_socket_interface_unplugs_but_never_plugs(kind):
     interface = element("<interface type='%s'><source address='127.0.0.1' port='5555'/></interface>" % kind)
     assert 'interface of type' in _hotplug.attach_refusals(CommandLines(free_ports=1), dx.parse(Q35), [interface])[0]
     assert _hotplug.detach_refusals(dx.parse(Q35), [interface]) == [None]
+
+
+USB_CDROM = "<disk type='file' device='cdrom'>{source}<target dev='sdb' bus='usb'{removable}/><readonly/></disk>"
+
+
+@pytest.mark.parametrize('bus', ['usb', 'scsi'])
+def test_a_drive_without_a_medium_unplugs_but_never_plugs(bus):
+    empty = element(USB_CDROM.format(source='', removable='').replace("'usb'", "'%s'" % bus))
+    loaded = element(USB_CDROM.format(source="<source file='/x.iso'/>", removable='').replace("'usb'", "'%s'" % bus))
+    assert 'without a medium' in _hotplug.attach_refusals(CommandLines(free_ports=1), dx.parse(Q35), [empty])[0]
+    assert _hotplug.detach_refusals(dx.parse(Q35), [empty]) == [None]
+    assert _hotplug.attach_refusals(CommandLines(free_ports=1), dx.parse(Q35), [loaded]) == [None]
+
+
+@pytest.mark.parametrize('bus, removable, refused', [
+    ('usb', '', True), ('usb', " removable='off'", True), ('usb', " removable='on'", False), ('scsi', '', False),
+])
+def test_a_usb_cdrom_changes_its_medium_live_only_when_removable(bus, removable, refused):
+    cdrom = element(USB_CDROM.format(source="<source file='/y.iso'/>", removable=removable).replace("'usb'", "'%s'" % bus))
+    assert bool(_hotplug.update_refusal(cdrom)) is refused
+    assert _hotplug.update_refusal(element("<interface type='user'><link state='down'/></interface>")) is None
