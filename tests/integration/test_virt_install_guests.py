@@ -1,0 +1,95 @@
+"""Every changing module over guests as virt-install makes them (its choices for each OS: a guest agent
+channel without an alias, an empty cdrom, UEFI for Windows 11, …): check mode predicts each run, the
+second run changes nothing, and every guest starts at the end, in check mode as for real."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+import testbed
+
+OSES = ('rhel6.10', 'rhel9.0', 'debian11', 'win11')
+AGENT = {'kind': 'channel', 'alias': 'agent', 'target': {'type': 'virtio', 'name': 'org.qemu.guest_agent.0'}}
+
+# (module, options), in order: stopped guests first, then running ones, then a cold platform change.
+STOPPED = [
+    ('virt_device_bus', {'recommended': True}),
+    ('virt_input', {'pointer_model': 'usbtablet'}),
+    ('virt_usb_controller', {'model': 'qemu-xhci', 'ports': 8}),
+    ('virt_device', {'recommended': True, 'devices': [AGENT]}),
+    ('virt_machine', {'features': ['vmcoreinfo']}),
+]
+RUNNING = [
+    ('virt_input', {'pointer_model': 'tablet', 'input_bus': 'virtio'}),
+    ('virt_device', {'devices': [{'kind': 'rng', 'alias': 'rng1', 'model': 'virtio', 'source': '/dev/urandom'},
+                                 {'kind': 'disk', 'alias': 'cd2', 'device': 'cdrom', 'bus': 'scsi', 'source': ''}]}),
+    ('virt_device_bus', {'vif_model': 'e1000e'}),
+    ('virt_device_bus', {'cdrom_bus': 'usb'}),  # refused: virt-install's cdrom is empty
+]
+
+
+def virt_install_guest(scratch, os_name, machine):
+    name = testbed.scratch_name(os_name.replace('.', ''))
+    command = ['virt-install', '--connect', testbed.URI, '--print-xml', '--dry-run', '--osinfo', os_name, '--import',
+               '--name', name, '--memory', '256', '--virt-type', 'qemu', '--machine', machine,
+               '--disk', 'path=%s,format=raw' % testbed.image(name), '--disk', 'device=cdrom',
+               '--network', 'user', '--graphics', 'vnc,listen=127.0.0.1']
+    made = subprocess.run(command, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+    assert made.returncode == 0, made.stderr
+    return scratch.define(made.stdout)
+
+
+def outcome(result):
+    """What check mode must predict of a run: failure and message, and per domain its change, cold-boot need
+    and live actions."""
+    return {
+        'failed': bool(result.get('failed')),
+        'msg': result.get('msg', '').replace('would fail', 'failed') if result.get('failed') else '',
+        'domains': {name: (domain['changed'], domain['reboot_required'],
+                           [change['action'] for change in domain.get('live_changes', [])])
+                    for name, domain in result.get('domains', {}).items()},
+    }
+
+
+def predicted_then_run_then_settled(module, args):
+    predicted = testbed.run_module(module, args, check=True)
+    result = testbed.run_module(module, args)
+    assert outcome(predicted) == outcome(result), (module, args)
+    again = testbed.run_module(module, args)
+    assert again.get('changed') is False and bool(again.get('failed')) is bool(result.get('failed')), again
+    return result
+
+
+@pytest.mark.parametrize('machine', ['q35', 'pc'])
+def test_every_module_on_guests_virt_install_made(scratch, machine):
+    names = [virt_install_guest(scratch, os_name, machine) for os_name in OSES]
+    for module, options in STOPPED:
+        result = predicted_then_run_then_settled(module, dict(options, name=names))
+        assert result.get('failed') is not True, (module, result['msg'])
+    agents = [testbed.parse(scratch.inactive_xml(name)).findall('devices/channel/alias[@name="ua-agent"]')
+              for name in names]
+    assert [len(found) for found in agents] == [1] * len(names)  # virt-install's agent channel, named
+
+    started = predicted_then_run_then_settled('virt_domain', {'name': names, 'state': 'running'})
+    assert started.get('failed') is not True, started['msg']
+    for module, options in RUNNING:
+        result = predicted_then_run_then_settled(module, dict(options, name=names))
+        if 'cdrom_bus' in options:
+            assert result['failed'] is True and 'QEMU cannot start a USB cdrom without media' in result['msg']
+        else:
+            assert result.get('failed') is not True, (module, result['msg'])
+
+    predicted_then_run_then_settled('virt_domain', {'name': names, 'state': 'shutoff', 'force_off': True,
+                                                    'shutdown_timeout': 0})
+    if machine == 'pc':
+        family_change = {'name': names, 'machine_type': 'q35', 'allow_family_change': True}
+        predicted_then_run_then_settled('virt_machine', family_change)
+    started = predicted_then_run_then_settled('virt_domain', {'name': names, 'state': 'running'})
+    assert started.get('failed') is not True, started['msg']
+    for name in names:
+        live = testbed.parse(scratch.live_xml(name))
+        assert 'q35' in live.find('os/type').get('machine')
+        assert live.find("devices/rng/alias[@name='ua-rng1']") is not None
+        assert 'virtio' in [i.get('bus') for i in live.findall("devices/input[@type='tablet']")]
