@@ -594,19 +594,18 @@ def _refuse_used_target(root, disk, option):
 
 def _refuse_used_port_name(root, channel, option):
     """A virtio channel may not take the port name another channel of root has: libvirt defines the
-    two, QEMU starts neither (dx.repeated_port_name)."""
-    target = dx.channel_target(channel) if channel.tag == 'channel' else None
-    if target is None or target[0] != 'virtio' or target[1] is None:
+    two, QEMU does not start the domain (dx.repeated_port_name)."""
+    name = dx.virtio_port_name(channel) if channel.tag == 'channel' else None
+    if not name:
         return
     others = [other for other in dx.find_devices(root, 'channel') if other is not channel]
-    holder = next((other for other in others if dx.channel_target(other) == target), None)
+    holder = next((other for other in others if dx.virtio_port_name(other) == name), None)
     if holder is not None:
-        names = sorted({other[1] for other in map(dx.channel_target, others)
-                        if other and other[0] == 'virtio' and other[1]})
-        allowed = ['a name no other channel has (in use: %s)' % ', '.join(names)]
+        used = sorted(set(filter(None, map(dx.virtio_port_name, others))))
         reason = 'the channel %s has it, and QEMU starts no domain with two virtio ports of one name' % (
             dx.device_alias(holder) or 'without an alias')
-        raise InvalidOption('%s.target.name' % option, target[1], allowed, reason=reason)
+        allowed = ['a name no other channel has (in use: %s)' % ', '.join(used)]
+        raise InvalidOption('%s.target.name' % option, name, allowed, reason=reason)
 
 
 def _keeping_flavour(element, existing):

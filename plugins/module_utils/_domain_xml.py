@@ -538,16 +538,19 @@ def qemu_start_refusal(root):
     return None
 
 
+def virtio_port_name(channel):
+    """The name of a virtio channel's port (QEMU's virtio-serial port), or None."""
+    target = channel_target(channel)
+    return target[1] if target is not None and target[0] == 'virtio' else None
+
+
 def repeated_port_name(root):
     """A virtio-serial port name two channels of root share, or None: QEMU refuses to start the second."""
     seen = set()
-    for channel in find_devices(root, 'channel'):
-        target = channel_target(channel)
-        if target is None or target[0] != 'virtio' or target[1] is None:
-            continue
-        if target[1] in seen:
-            return target[1]
-        seen.add(target[1])
+    for name in filter(None, map(virtio_port_name, find_devices(root, 'channel'))):
+        if name in seen:
+            return name
+        seen.add(name)
     return None
 
 
@@ -556,9 +559,9 @@ def device_identity(element):
 
     A user alias wins; otherwise the attributes libvirt itself keys the device on: the
     disk's target, the interface's MAC, the controller's type, index and model, the input's
-    type and bus, the channel's target; other devices by kind, type and model. Devices that share all of that (two
-    video heads, two identical inputs or redirdevs) are told apart by their order: the second
-    one's key ends in 1, the third's in 2.
+    type and bus, the channel's target; other devices by kind, type and model. Devices that
+    share all of that (two video heads, two identical inputs or redirdevs) are told apart by
+    their order: the second one's key ends in 1, the third's in 2.
     """
     key = natural_key(element)
     if key[0] == 'alias':

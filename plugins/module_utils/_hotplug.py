@@ -130,8 +130,9 @@ def update_refusal(device):
     """Why libvirt would refuse to update this running device (an element: the device as it should run),
     whatever the host, or None. A USB cdrom's medium changes only if its target is removable='on': QEMU
     makes the others fixed ("blockdev-remove-medium: Device ... is not removable")."""
-    target = device.find('target') if device.tag == 'disk' else None
-    if device.get('device') == 'cdrom' and dx.disk_bus(device) == 'usb' and target.get('removable') != 'on':
+    target = device.find('target')
+    removable = target.get('removable') if target is not None else None
+    if device.tag == 'disk' and device.get('device') == 'cdrom' and dx.disk_bus(device) == 'usb' and removable != 'on':
         return "QEMU cannot change the medium of a USB cdrom that is not removable='on'"
     return None
 

@@ -359,10 +359,11 @@ class Hypervisor:
         would not take, and (RefusedByQemu) one QEMU would not start.
 
         Runs in check mode as in real runs, so check mode predicts a refusal as it predicts a
-        change. A definition libvirt takes but QEMU would not start (dx.qemu_start_refusal) is refused
-        too, unless the current definition has the same fault. When libvirt refuses the domain's current definition (current, an element or None)
-        as well (a host device or an emulator this host lacks), the change cannot be judged here:
-        the returned warning says so and libvirt's define decides.
+        change. A definition libvirt takes but QEMU would not start (dx.qemu_start_refusal) is
+        refused too, unless the current definition has the same fault. When libvirt refuses the
+        domain's current definition (current, an element or None) as well (a host device or an
+        emulator this host lacks), the change cannot be judged here: the returned warning says so
+        and libvirt's define decides.
         """
         reason = self.refusal(definition)
         if reason is None:

@@ -76,8 +76,9 @@ attributes:
   check_mode:
     support: full
     description: Says what would be done; does nothing. A start that would fail fails in check mode as it fails in
-      a run, for what libvirt's QEMU driver refuses at start (asked of it) and two virtio channels of one port name
-      (which QEMU refuses), for what the domain opens on the host
+      a run, for what libvirt's QEMU driver refuses at start (asked of it) and what QEMU refuses of the command line
+      it builds (two virtio channels of one port name, a USB cdrom without a medium), for what the domain opens on
+      the host
       (an image, network, socket or tap QEMU could not open, an image another domain holds), for guest memory
       larger than the host's kernel gives one allocation (RAM and swap, under its default overcommit), and for a
       fixed VNC or SPICE port another domain or program takes.
