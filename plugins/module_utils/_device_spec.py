@@ -609,11 +609,18 @@ def _refuse_used_port_name(root, channel, option):
 
 
 def _keeping_flavour(element, existing):
-    """A spec's plain virtio model leaves the device's transitional flavour as it is (fill gave it)."""
-    if element.tag in MODEL_ATTRIBUTE and element.get('model') == 'virtio' and \
-            'transitional' in (existing.get('model') or ''):
-        element = dx.clone(element)
+    """A spec's plain virtio model leaves the device's transitional or non-transitional flavour as it is
+    (fill gave it to the new device), be the model an attribute or an interface's <model type>."""
+    attribute = element.tag in MODEL_ATTRIBUTE
+    wanted = element.get('model') if attribute else dx.device_model(element)
+    current = existing.get('model') if attribute else dx.device_model(existing)
+    if wanted != 'virtio' or 'transitional' not in (current or ''):
+        return element
+    element = dx.clone(element)
+    if attribute:
         del element.attrib['model']
+    else:
+        dx.remove_children(element, 'model')
     return element
 
 

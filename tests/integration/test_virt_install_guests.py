@@ -23,7 +23,10 @@ STOPPED = [
 ]
 RUNNING = [
     ('virt_input', {'pointer_model': 'tablet', 'input_bus': 'virtio'}),
+    ('virt_device_bus', {'virtio_model': 'non-transitional'}),
+    # a plain virtio NIC takes the domain's flavour, and keeps it on the second run
     ('virt_device', {'devices': [{'kind': 'rng', 'alias': 'rng1', 'model': 'virtio', 'source': '/dev/urandom'},
+                                 {'kind': 'interface', 'alias': 'nic2', 'type': 'user', 'model': 'virtio'},
                                  {'kind': 'disk', 'alias': 'cd2', 'device': 'cdrom', 'bus': 'scsi', 'source': ''}]}),
     ('virt_device_bus', {'vif_model': 'e1000e'}),
     ('virt_device_bus', {'cdrom_bus': 'usb'}),  # refused: virt-install's cdrom is empty
@@ -92,4 +95,5 @@ def test_every_module_on_guests_virt_install_made(scratch, machine):
         live = testbed.parse(scratch.live_xml(name))
         assert 'q35' in live.find('os/type').get('machine')
         assert live.find("devices/rng/alias[@name='ua-rng1']") is not None
+        assert live.find("devices/interface/alias[@name='ua-nic2']/../model").get('type') == 'e1000e'
         assert 'virtio' in [i.get('bus') for i in live.findall("devices/input[@type='tablet']")]

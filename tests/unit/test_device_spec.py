@@ -110,6 +110,19 @@ def test_a_virtio_device_on_a_transitional_domain_is_transitional():
     assert spec_.fill(domain(), element, rng) == {} and element.get('model') == 'virtio'
 
 
+@pytest.mark.parametrize('flavour', ['virtio-transitional', 'virtio-non-transitional'])
+def test_a_plain_virtio_spec_keeps_a_nics_flavour(flavour):
+    """fill gives a new NIC the domain's flavour; the same spec again must not take it away."""
+    root = dx.parse(DOMAIN.replace("model type='virtio'", "model type='%s'" % flavour))
+    state = type('State', (), {'before': root, 'before_xml': dx.serialize(root), 'running': False, 'live': None})()
+    params = {'devices': [{'kind': 'interface', 'mac': '52:54:00:00:00:01', 'model': 'virtio'}], 'state': 'present'}
+    change = spec_.plan(state, spec_.check_all(dict(params, unplug_timeout=10)), params)
+    assert change.changed is False and dx.device_model(dx.find_devices(change.after, 'interface')[0]) == flavour
+    params['devices'][0]['model'] = 'e1000e'
+    change = spec_.plan(state, spec_.check_all(dict(params, unplug_timeout=10)), params)
+    assert dx.device_model(dx.find_devices(change.after, 'interface')[0]) == 'e1000e'
+
+
 def test_a_device_is_found_by_its_alias_first_then_by_its_natural_key():
     root = domain()
     dx.append_device(root, spec_.element_of({'kind': 'rng', 'model': 'virtio', 'alias': 'r1'}))
