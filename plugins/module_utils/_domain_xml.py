@@ -341,24 +341,26 @@ def _secret_holders(root):
             for name in SECRET_ATTRIBUTES if name in element.attrib]
 
 
-def masked(xml_text):
-    """The XML text with secrets (VNC/SPICE passwords) replaced by MASK, for diffs, messages and
-    returned definitions."""
-    root = parse(xml_text)
+def _mask(root):
+    """Replace the secrets (VNC/SPICE passwords) of root by MASK; returns whether it held any."""
     holders = _secret_holders(root)
-    if not holders:
-        return xml_text  # libvirt's own text, as it was
     for element, name in holders:
         element.set(name, MASK)
-    return serialize(root)
+    return bool(holders)
+
+
+def masked(xml_text):
+    """The XML text with secrets replaced by MASK, for messages and returned definitions: libvirt's own
+    text, as it was, when it holds none."""
+    root = parse(xml_text)
+    return serialize(root) if _mask(root) else xml_text
 
 
 def diff_text(xml_text):
     """The XML text as a diff shows it: secrets masked, and laid out the same way whoever wrote it
     (libvirt, or this collection's planned definition), so that only what changes differs."""
     root = parse(xml_text)
-    for element, name in _secret_holders(root):
-        element.set(name, MASK)
+    _mask(root)
     etree.indent(root, space='  ')
     return serialize(root) + '\n'
 
@@ -501,8 +503,9 @@ def natural_key(element, by_alias=True):
         return (kind, element.get('type'), element.get('index'), element.get('model'))
     if kind == 'input':
         return (kind, element.get('type'), element.get('bus'))
-    if kind == 'channel' and channel_target(element) is not None:
-        return (kind,) + channel_target(element)
+    target = channel_target(element) if kind == 'channel' else None
+    if target is not None:
+        return (kind,) + target
     if alias and by_alias:
         return ('alias', alias)
     return (kind, element.get('type'), device_model(element))
