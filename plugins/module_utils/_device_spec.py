@@ -42,9 +42,6 @@ KEYS = {
     'xml': ((str,), 'a device XML snippet'),
 }
 USER_ALIAS = re.compile(r'^ua-[A-Za-z0-9_-]+$')
-# Kinds whose model is an attribute of the device element; interface and video carry <model type=...>.
-MODEL_ATTRIBUTE = ('disk', 'controller', 'rng', 'memballoon', 'input', 'watchdog', 'sound', 'tpm', 'shmem', 'panic',
-                   'vsock', 'filesystem')
 # Where a plain-string source goes, per kind and type.
 SOURCE_ATTRIBUTE = {('disk', 'file'): 'file', ('disk', 'block'): 'dev', ('disk', 'dir'): 'dir',
                     ('filesystem', 'mount'): 'dir', ('serial', 'file'): 'path', ('console', 'file'): 'path',
@@ -92,6 +89,9 @@ def check(spec, option='devices'):
         raise InvalidOption('%s.alias' % option, spec['alias'], [KEYS['alias'][1]])
     if spec.get('boot_order') is not None and spec['boot_order'] < 1:
         raise InvalidOption('%s.boot_order' % option, spec['boot_order'], [KEYS['boot_order'][1]])
+    if spec.get('model') is not None and spec.get('kind') in dx.MODELLESS_KINDS:
+        raise InvalidOption('%s.model' % option, spec['model'], ['no model on a %s' % spec['kind']],
+                            reason="libvirt's schema gives a <%s> no model" % spec['kind'])
 
 
 def check_all(params):
@@ -145,10 +145,7 @@ def element_of(spec, option='devices', new=False):
     if spec.get('index') is not None:
         element.set('index', str(spec['index']))
     if spec.get('model'):
-        if kind in MODEL_ATTRIBUTE:
-            element.set('model', spec['model'])
-        else:
-            _set_child(element, 'model', {'type': spec['model']})
+        dx.set_device_model(element, spec['model'])
     if spec.get('action'):
         element.set('action', spec['action'])
     if spec.get('bus') and kind != 'disk':
@@ -243,9 +240,8 @@ def find(root, element, option='devices'):
                                 reason='%d devices hold the alias %s' % (len(same), alias))
         if same:
             return same[0]
-    key = dx.natural_key(element, by_alias=False)
     for other in dx.devices(root):
-        if other.tag == element.tag and dx.natural_key(other, by_alias=False) == key and (
+        if _same_key(element, other) and (
                 not alias or not dx.device_alias(other) or not dx.device_alias(other).startswith('ua-')):
             return other
     return None
@@ -258,7 +254,17 @@ def same_device(element, wanted):
     alias = dx.device_alias(wanted)
     if alias:
         return dx.device_alias(element) == alias
-    return dx.natural_key(element, by_alias=False) == dx.natural_key(wanted, by_alias=False)
+    return _same_key(wanted, element)
+
+
+def _same_key(wanted, other):
+    """Whether other has the key wanted gives: libvirt's key for the kind, or, where wanted leaves that
+    out (a serial port without a port number), its kind, type and model."""
+    if other.tag != wanted.tag:
+        return False
+    if dx.libvirt_key(wanted) is None:
+        return dx.generic_key(other) == dx.generic_key(wanted)
+    return dx.natural_key(other, by_alias=False) == dx.natural_key(wanted, by_alias=False)
 
 
 def identified(element):
@@ -539,6 +545,7 @@ def plan(state, wanted, params):
             continue
         if existing is None:
             device = element_of(spec, option, new=True)
+            _refuse_missing_mount_tag(device, option)
             _refuse_used_target(after, device, option)
             _refuse_used_port_name(after, device, option)
             _new_drive_medium(device, option, spec)
@@ -583,6 +590,12 @@ def _port(element):
     return target.get('type'), target.get('port', '0')
 
 
+def _refuse_missing_mount_tag(filesystem, option):
+    if filesystem.tag == 'filesystem' and dx.filesystem_target(filesystem) is None:
+        raise InvalidOption('%s.target' % option, None, ['the tag the guest mounts the filesystem by'],
+                            reason='libvirt defines no filesystem without a target, and finds filesystems by it')
+
+
 def _refuse_used_target(root, disk, option):
     target = dx.disk_target(disk) if disk.tag == 'disk' else None
     holder = next((d for d in dx.disks(root) if target and dx.disk_target(d) == target), None)
@@ -610,17 +623,11 @@ def _refuse_used_port_name(root, channel, option):
 
 def _keeping_flavour(element, existing):
     """A spec's plain virtio model leaves the device's transitional or non-transitional flavour as it is
-    (fill gave it to the new device), be the model an attribute or an interface's <model type>."""
-    attribute = element.tag in MODEL_ATTRIBUTE
-    wanted = element.get('model') if attribute else dx.device_model(element)
-    current = existing.get('model') if attribute else dx.device_model(existing)
-    if wanted != 'virtio' or 'transitional' not in (current or ''):
+    (fill gave it to the new device)."""
+    if dx.device_model(element) != 'virtio' or 'transitional' not in (dx.device_model(existing) or ''):
         return element
     element = dx.clone(element)
-    if attribute:
-        del element.attrib['model']
-    else:
-        dx.remove_children(element, 'model')
+    dx.set_device_model(element, None)
     return element
 
 

@@ -9,6 +9,7 @@ Pure lxml, no libvirt: everything here is unit-tested without a hypervisor.
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 
 try:
@@ -162,11 +163,12 @@ def memory_kib(element, attribute=None):
     return -(-int(text) * scale // 1024)
 
 
-# Where a start finds a USB device given by vendor and product on the host, as the live XML shows it:
-# virConnectDomainXMLToNative does not look it up and refuses every such definition ("USB host
-# device is missing bus/device information"), whatever the host has; it judges the rest of the
-# definition once it is there. Bus and device 0 count as missing.
-FOUND_USB_ADDRESS = {'bus': '1', 'device': '1'}
+# The bus on which a start finds a USB device given by vendor and product on the host, as the live XML
+# shows it: virConnectDomainXMLToNative does not look it up and refuses every such definition ("USB host
+# device is missing bus/device information"), whatever the host has; it judges the rest of the definition
+# once it is there. Each such device gets a device number of its own (two of one address: "Hostdev
+# already exists"). Bus and device 0 count as missing.
+FOUND_USB_BUS = 1
 
 
 def xml_number(text):
@@ -209,18 +211,30 @@ def without_host_effects(root):
     """A copy without what virConnectDomainXMLToNative acts on in the host: it turns every
     interface into a tap that it creates and runs the interface's <script> for, and an
     <interface type='hostdev'> crashes libvirtd (both measured); and with what only a start
-    finds on the host: the address of a USB device given by vendor and product."""
+    finds on the host: the address of a USB device given by vendor and product, and the backend
+    of a PCI device that names none (a start takes VFIO; virConnectDomainXMLToNative refuses
+    "invalid PCI passthrough type 'default'")."""
     copy = clone(root)
+    for hostdev in copy.xpath("devices/hostdev[@type='pci']"):
+        driver = hostdev.find('driver')
+        if driver is None:
+            driver = hostdev.makeelement('driver', {})
+            hostdev.insert(0, driver)
+        if not driver.get('name'):
+            driver.set('name', 'vfio')
     for interface in copy.findall('devices/interface'):
         if interface.get('type') == 'hostdev':
             remove_device(interface)
             continue
         for script in interface.findall('script') + interface.findall('downscript'):
             interface.remove(script)
+    sources = [usb_source(source) for source in copy.xpath("devices/hostdev[@type='usb']/source")]
+    taken = {wanted['device'] for wanted in sources if wanted.get('bus') == FOUND_USB_BUS}
+    free = (device for device in itertools.count(1) if device not in taken)
     for source in copy.xpath("devices/hostdev[@type='usb']/source[vendor]"):
         if 'bus' not in usb_source(source):
             remove_children(source, 'address')
-            source.append(new_element('address', dict(FOUND_USB_ADDRESS)))
+            source.append(new_element('address', {'bus': FOUND_USB_BUS, 'device': next(free)}))
     return copy
 
 
@@ -434,16 +448,34 @@ def is_machine_q35(root):
 # --- device identity and the abstract form ---------------------------------------------
 
 
+# Where libvirt's domain schema puts a device's model (libvirt 9.0's domaincommon.rng, checked against the
+# host's schema by tests/integration/test_schema_paths.py): a <model type> child for these kinds, no model at
+# all for the device kinds below, the model attribute for every other kind.
+MODEL_CHILD_KINDS = ('interface', 'video', 'shmem')
+MODELLESS_KINDS = ('channel', 'serial', 'console', 'redirdev', 'smartcard')
+
+
 def device_model(element):
-    """The device's model in libvirt's many spellings: an attribute, or <model type|name>."""
-    if element.tag in ('disk', 'controller', 'rng', 'memballoon', 'input', 'watchdog',
-                       'sound', 'tpm', 'shmem', 'iommu', 'panic'):
-        if element.get('model'):
-            return element.get('model')
-    model = element.find('model')
-    if model is not None and element.tag in ('interface', 'video', 'filesystem'):
-        return model.get('type')
-    return None
+    """The device's model, where libvirt's schema puts it for the kind: an attribute, or <model type>."""
+    if element.tag in MODEL_CHILD_KINDS:
+        model = element.find('model')
+        return model.get('type') if model is not None else None
+    return None if element.tag in MODELLESS_KINDS else element.get('model')
+
+
+def set_device_model(element, model):
+    """Give the device the model (None: take it away), where libvirt's schema puts it for the kind."""
+    if element.tag not in MODEL_CHILD_KINDS:
+        if model is None:
+            element.attrib.pop('model', None)
+        else:
+            element.set('model', model)
+    elif model is None:
+        remove_children(element, 'model')
+    elif element.find('model') is not None:
+        element.find('model').set('type', model)
+    else:
+        element.append(new_element('model', {'type': model}))
 
 
 def device_alias(element):
@@ -454,6 +486,11 @@ def device_alias(element):
 def device_address(element):
     address = element.find('address')
     return dict(address.attrib) if address is not None else None
+
+
+def filesystem_target(element):
+    target = element.find('target')
+    return target.get('dir') if target is not None else None
 
 
 def disk_target(element):
@@ -489,10 +526,26 @@ def device_bus(element):
 
 
 def natural_key(element, by_alias=True):
-    """A user alias (unless by_alias is false), else the attributes libvirt keys the device on."""
+    """A user alias (unless by_alias is false), else what libvirt keys the device on, else (for kinds
+    libvirt keys on nothing of their own, or an element that leaves the key out) kind, type and model."""
     alias = device_alias(element)
     if by_alias and alias and alias.startswith('ua-'):
         return ('alias', alias)
+    key = libvirt_key(element)
+    if key is not None:
+        return key
+    if alias and by_alias:
+        return ('alias', alias)
+    return generic_key(element)
+
+
+def generic_key(element):
+    return (element.tag, element.get('type'), device_model(element))
+
+
+def libvirt_key(element):
+    """What libvirt finds a device of the kind by, or None: a kind it keys on nothing of its own, or an
+    element (a spec) that leaves the key out."""
     kind = element.tag
     if kind == 'disk':
         return (kind, disk_target(element))
@@ -503,12 +556,56 @@ def natural_key(element, by_alias=True):
         return (kind, element.get('type'), element.get('index'), element.get('model'))
     if kind == 'input':
         return (kind, element.get('type'), element.get('bus'))
-    target = channel_target(element) if kind == 'channel' else None
-    if target is not None:
-        return (kind,) + target
-    if alias and by_alias:
-        return ('alias', alias)
-    return (kind, element.get('type'), device_model(element))
+    target = element.find('target')
+    if kind in ('filesystem', 'shmem'):
+        # a filesystem's target dir is the tag the guest mounts it by; a shmem is known by its name
+        name = filesystem_target(element) if kind == 'filesystem' else element.get('name')
+        return (kind, name) if name else None
+    if kind in ('serial', 'parallel', 'console'):
+        # serial and parallel ports are numbered across their kind; consoles per target type
+        port = target.get('port') if target is not None else None
+        if port is None:
+            return None
+        return (kind, target.get('type'), port) if kind == 'console' else (kind, port)
+    if kind == 'channel':
+        known_by = channel_target(element)
+        return (kind,) + known_by if known_by is not None else None
+    if kind == 'hostdev':
+        source = hostdev_source(element)
+        return (kind, element.get('mode', 'subsystem'), element.get('type'), source) if source else None
+    return None
+
+
+# <source> attributes that say how to treat a host device, not which one it is.
+HOSTDEV_POLICIES = ('startupPolicy', 'guestReset', 'writeFiltering')
+
+
+def hostdev_source(element):
+    """The host device a <hostdev> passes through, as libvirt matches it: a USB device by vendor and
+    product when its source gives them (a running domain's shows the address a start found as well),
+    else by bus and device; other types by the attributes of their <source> and of the elements in it
+    (PCI address, SCSI adapter and address, wwpn, mdev uuid), numbers by value (bus='0x05' is bus='5'),
+    credentials left out. An empty tuple without a source."""
+    source = element.find('source')
+    if source is None:
+        return ()
+    if element.get('type') == 'usb':
+        wanted = usb_source(source)
+        return tuple((name, wanted.get(name)) for name in (
+            ('vendor', 'product') if 'vendor' in wanted else ('bus', 'device')))
+    found = []
+    for node in source.iter():
+        if not isinstance(node.tag, str) or node.tag == 'auth' or node.getparent().tag == 'auth':
+            continue
+        attributes = tuple(sorted((name, _by_value(value)) for name, value in node.attrib.items()
+                                  if name not in HOSTDEV_POLICIES))
+        found.append((node.tag, attributes))
+    return tuple(found)
+
+
+def _by_value(text):
+    number = xml_number(text)
+    return str(number) if number is not None else text.lower()
 
 
 def channel_target(element):
@@ -562,7 +659,7 @@ def device_identity(element):
 
     A user alias wins; otherwise the attributes libvirt itself keys the device on: the
     disk's target, the interface's MAC, the controller's type, index and model, the input's
-    type and bus, the channel's target; other devices by kind, type and model. Devices that
+    type and bus, and so on (libvirt_key); other devices by kind, type and model. Devices that
     share all of that (two video heads, two identical inputs or redirdevs) are told apart by
     their order: the second one's key ends in 1, the third's in 2.
     """
@@ -585,7 +682,7 @@ def abstract(element):
         'bus': device_bus(element),
         'model': device_model(element),
         'alias': device_alias(element),
-        'target': disk_target(element) if kind == 'disk' else None,
+        'target': disk_target(element) if kind == 'disk' else filesystem_target(element) if kind == 'filesystem' else None,
         'mac': interface_mac(element) if kind == 'interface' else None,
         'index': None,
         'address': device_address(element),

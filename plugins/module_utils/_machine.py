@@ -238,10 +238,7 @@ def convert_to_q35(root):
     for kind, old, new in (('sound', 'ich6', 'ich9'), ('interface', 'e1000', 'e1000e'), ('video', 'cirrus', 'vga')):
         for element in dx.find_devices(root, kind):
             if dx.device_model(element) == old:
-                if kind == 'sound':
-                    element.set('model', new)
-                else:
-                    element.find('model').set('type', new)
+                dx.set_device_model(element, new)
                 changed.append('%s %s -> %s' % (kind, old, new))
     for element in dx.devices(root):
         address = element.find('address')

@@ -53,11 +53,16 @@ options:
       - "C(source) is a path for file-backed disks, filesystems, file serials and an rng's backend, otherwise a
         dict of the C(<source>) element's attributes (V({network: default}), V({bridge: br0})); V('') (or V({}))
         on a cdrom or floppy is no medium, and is refused on other disks; C(target) is a
-        disk's device name (V(vdb); left out, the next free name on its bus) or a dict of C(<target>)
-        attributes; C(driver) and C(address) are dicts of attributes; C(boot_order) an integer."
+        disk's device name (V(vdb); left out, the next free name on its bus), a filesystem's target dir (the
+        tag the guest mounts it by) or a dict of C(<target>) attributes; C(model) goes where libvirt keeps it
+        for the kind (an attribute, or an interface's, video's or shmem's C(<model type>)), and is refused on
+        the kinds that have none (channel, serial, console, redirdev, smartcard); C(driver) and C(address) are dicts of attributes; C(boot_order) an integer."
       - Or C(xml), a device snippet (with an optional C(alias)).
       - A new disk needs an C(alias) or a C(target), a new interface an C(alias) or a C(mac), so that it can be
-        found again.
+        found again; a new filesystem needs a C(target), by which libvirt finds it.
+      - A device is found by its alias, else by what libvirt finds its kind by (a disk's target, an interface's
+        MAC, a serial port's C(target.port), a channel's C(target.name), a filesystem's target, the C(<source>)
+        of a host device); a spec that leaves that out takes the device of its kind and type.
       - Required unless O(recommended=true).
     type: list
     elements: raw
@@ -192,7 +197,7 @@ domains:
           description: Its alias (names starting with C(ua-) are the user's), or null.
           type: str
         target:
-          description: A disk's target device name, else null.
+          description: A disk's target device name, a filesystem's target dir (its mount tag), else null.
           type: str
           sample: vda
         mac:

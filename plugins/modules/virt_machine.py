@@ -153,7 +153,7 @@ domains:
           description: Its alias (names starting with C(ua-) are the user's), or null.
           type: str
         target:
-          description: A disk's target device name, else null.
+          description: A disk's target device name, a filesystem's target dir (its mount tag), else null.
           type: str
           sample: vda
         mac:

@@ -9,7 +9,9 @@ import sys
 
 import libvirt
 import pytest
+from lxml import etree
 
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _device_spec as spec_
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _hypervisor
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import RefusedByLibvirt, VirtunedError
@@ -165,3 +167,50 @@ def test_a_schema_refusal_no_one_device_causes_names_none(scratch):
         reason = local.refusal(bad)
     assert reason.startswith("libvirt's domain schema: ") and 'os' in reason, reason
     assert not reason.startswith("libvirt's domain schema: it refuses the <") and 'takes no <alias>' not in reason
+
+
+RNG = '{http://relaxng.org/ns/structure/1.0}'
+
+
+def schema_model_places(kind):
+    """Where the host's libvirt schema lets a <kind> device hold its model: 'attribute' (a model attribute),
+    'child' (a <model type> element), both or neither, following the schema's references."""
+    schemas = os.path.dirname(_hypervisor.DOMAIN_SCHEMA)
+    trees = [etree.parse(os.path.join(schemas, name)) for name in os.listdir(schemas) if name.endswith('.rng')]
+    defines = {}
+    for tree in trees:
+        for define in tree.iter(RNG + 'define'):
+            defines.setdefault(define.get('name'), []).append(define)
+    places, seen = set(), set()
+
+    def walk(node):
+        for child in node.iterchildren(RNG + '*'):
+            tag = etree.QName(child).localname
+            if tag == 'element':  # a nested element holds its own attributes (a <target>'s <model name>)
+                if child.get('name') == 'model' and any(a.get('name') == 'type' for a in child.iter(RNG + 'attribute')):
+                    places.add('child')
+            elif tag == 'attribute' and child.get('name') == 'model':
+                places.add('attribute')
+            elif tag == 'ref' and child.get('name') not in seen:
+                seen.add(child.get('name'))
+                for define in defines.get(child.get('name'), []):
+                    walk(define)
+            else:
+                walk(child)
+
+    for tree in trees:
+        for element in tree.iter(RNG + 'element'):
+            if element.get('name') == kind:
+                walk(element)
+    return places
+
+
+@pytest.mark.parametrize('kind', spec_.KINDS)
+def test_the_models_place_per_kind_is_the_one_libvirts_schema_gives(kind):
+    places = schema_model_places(kind)
+    if kind in dx.MODEL_CHILD_KINDS:
+        assert places == {'child'}
+    elif kind in dx.MODELLESS_KINDS:
+        assert places == set()
+    else:
+        assert 'attribute' in places and 'child' not in places, places

@@ -3,6 +3,7 @@ live media changes, filling from the domain, the device_xml filter's snippet in 
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -252,6 +253,86 @@ def test_a_port_name_another_channel_holds_is_refused(scratch):
                             'two virtio ports of one name'])
 
 
+def changed_then_settled(args):
+    """Check mode and the run both change the domain; the same task again changes nothing."""
+    planned = testbed.run_module('virt_device', args, check=True)
+    done = testbed.run_module('virt_device', args)
+    assert planned['changed'] is done['changed'] is True, done
+    assert testbed.run_module('virt_device', args)['changed'] is False
+
+
+def test_filesystems_are_found_by_their_target_dir_and_the_guest_runs_with_both(scratch):
+    """libvirt finds a filesystem by its target dir, the tag the guest mounts it by: two shares of one task
+    are two filesystems, the same task again changes nothing, the model reads back where libvirt keeps it."""
+    name = scratch.create('q35')
+    shares = {}
+    for tag in ('logs', 'data'):
+        shares[tag] = os.path.join(testbed.IMAGES, testbed.scratch_name(tag))
+        os.makedirs(shares[tag])
+    args = {'name': name, 'devices': [{'kind': 'filesystem', 'source': shares['logs'], 'target': 'logs'},
+                                      {'kind': 'filesystem', 'source': shares['data'], 'target': 'data',
+                                       'model': 'virtio-non-transitional'}]}
+    changed_then_settled(args)
+    forms = [d for d in testbed.run_module('virt_device_info', {'name': name})['domains'][name]['devices']
+             if d['kind'] == 'filesystem']
+    assert [(f['target'], f['model']) for f in forms] == [('logs', None), ('data', 'virtio-non-transitional')]
+    live = testbed.parse(scratch.live_xml_when_started(name))
+    assert [(f.find('source').get('dir'), f.find('target').get('dir')) for f in live.findall('devices/filesystem')] \
+        == [(shares['logs'], 'logs'), (shares['data'], 'data')]
+
+
+SERIAL_CONSOLE = ("<serial type='pty'><target type='isa-serial' port='0'><model name='isa-serial'/></target></serial>"
+                  "<console type='pty'><target type='serial' port='0'/></console>")
+
+
+def ports(xml, kind):
+    return [(d.get('type'), d.find('target').get('port')) for d in testbed.parse(xml).findall('devices/' + kind)]
+
+
+def test_a_serial_port_is_found_by_its_number_and_the_guest_runs_with_both(scratch):
+    """Port 1 is a second port beside the console's port 0; port 0 of another type is port 0 changed (the
+    console follows it), as libvirt numbers them."""
+    name = scratch.create('q35', devices=SERIAL_CONSOLE)
+    log = os.path.join(testbed.IMAGES, testbed.scratch_name('ttyS0') + '.log')
+    for spec, serials, consoles in (
+            ({'kind': 'serial', 'type': 'pty', 'target': {'port': 1}}, [('pty', '0'), ('pty', '1')], [('pty', '0')]),
+            ({'kind': 'serial', 'type': 'file', 'source': log, 'target': {'port': 0}}, [('file', '0'), ('pty', '1')],
+             [('file', '0')])):
+        args = {'name': name, 'devices': [spec]}
+        changed_then_settled(args)
+        live = scratch.live_xml_when_started(name)
+        assert (ports(live, 'serial'), ports(live, 'console')) == (serials, consoles)
+
+
+USB_HOSTDEV = ("<hostdev mode='subsystem' type='usb' managed='no'><source startupPolicy='optional'>"
+               "<vendor id='{vendor}'/><product id='0x0001'/></source></hostdev>")
+
+
+def test_two_host_devices_of_one_task_are_two_and_the_second_run_changes_nothing(scratch):
+    """libvirt finds a USB device given by vendor and product by them: the second spec is a second device,
+    and the pre-flight asks about each at an address of its own, as a start finds them (the test host has no
+    USB bus, so neither starts here)."""
+    name = scratch.create('q35')
+    args = {'name': name, 'devices': [{'xml': USB_HOSTDEV.format(vendor=vendor)} for vendor in ('0x1d6b', '0x0627')]}
+    changed_then_settled(args)
+    vendors = [h.find('source/vendor').get('id') for h in testbed.parse(scratch.inactive_xml(name)).findall('devices/hostdev')]
+    assert vendors == ['0x1d6b', '0x0627']
+
+
+PCI_HOSTDEV = ("<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+               "<address domain='0x0000' bus='0x{bus}' slot='0x00' function='0x0'/></source></hostdev>")
+
+
+def test_a_pci_host_device_without_a_driver_name_is_written(scratch):
+    """libvirt gives such a device VFIO when the domain starts; the pre-flight asks the QEMU driver about
+    it as the start would (alone, the driver refuses "invalid PCI passthrough type 'default'")."""
+    name = scratch.create('q35')
+    args = {'name': name, 'devices': [{'xml': PCI_HOSTDEV.format(bus=bus)} for bus in ('05', '06')]}
+    changed_then_settled(args)
+    hostdevs = testbed.parse(scratch.inactive_xml(name)).findall('devices/hostdev')
+    assert [(h.find('source/address').get('bus'), h.find('driver')) for h in hostdevs] == [('0x05', None), ('0x06', None)]
+
+
 USB_CDROM = "<disk type='file' device='cdrom'><source file='{iso}'/><target dev='sdb' bus='usb'{removable}/><readonly/></disk>"
 
 
@@ -295,6 +376,8 @@ def test_a_usb_cdrom_takes_a_new_medium_live_only_when_removable(scratch, remova
     ([{'kind': 'rng', 'alias': 'r'}, {'kind': 'rng', 'alias': 'ua-r'}], 'devices[1].alias', 'has it too'),
     ([{'kind': 'interface', 'type': 'user'}], 'devices[0].alias', 'could not be found again'),
     ([{'kind': 'video', 'model': 'no-such-model'}], 'devices', 'libvirt refuses'),
+    ([{'kind': 'serial', 'alias': 's', 'model': 'isa-serial'}], 'devices[0].model', 'gives a <serial> no model'),
+    ([{'kind': 'filesystem', 'alias': 'fs', 'source': '/srv'}], 'devices[0].target', 'finds filesystems by it'),
 ])
 def test_a_bad_spec_is_refused_and_nothing_changes(scratch, devices, option, fragment):
     names = [scratch.create('q35'), scratch.create('q35', running=True)]

@@ -57,6 +57,8 @@ def test_two_specs_with_one_alias_are_refused():
     {'kind': 'video', 'model': 'vga'},
     {'kind': 'watchdog', 'model': 'i6300esb', 'action': 'reset'},
     {'kind': 'redirdev', 'bus': 'usb', 'type': 'spicevmc'},
+    {'kind': 'filesystem', 'source': '/srv/share', 'target': 'share', 'model': 'virtio-transitional'},
+    {'kind': 'shmem', 'model': 'ivshmem-plain', 'alias': 'shm'},
 ])
 def test_the_element_reads_back_as_the_spec_in_the_abstract_form(spec):
     form = dx.abstract(spec_.element_of(spec, new=True))
@@ -114,7 +116,7 @@ def test_a_virtio_device_on_a_transitional_domain_is_transitional():
 def test_a_plain_virtio_spec_keeps_a_nics_flavour(flavour):
     """fill gives a new NIC the domain's flavour; the same spec again must not take it away."""
     root = dx.parse(DOMAIN.replace("model type='virtio'", "model type='%s'" % flavour))
-    state = type('State', (), {'before': root, 'before_xml': dx.serialize(root), 'running': False, 'live': None})()
+    state = _state(root)
     params = {'devices': [{'kind': 'interface', 'mac': '52:54:00:00:00:01', 'model': 'virtio'}], 'state': 'present'}
     change = spec_.plan(state, spec_.check_all(dict(params, unplug_timeout=10)), params)
     assert change.changed is False and dx.device_model(dx.find_devices(change.after, 'interface')[0]) == flavour
@@ -134,6 +136,105 @@ def test_a_device_is_found_by_its_alias_first_then_by_its_natural_key():
     with pytest.raises(InvalidOption) as raised:
         spec_.find(root, spec_.element_of({'kind': 'rng', 'alias': 'r1'}))
     assert '2 devices hold the alias ua-r1' in raised.value.msg
+
+
+def test_the_model_goes_where_libvirts_schema_keeps_it_for_the_kind():
+    assert spec_.element_of({'kind': 'filesystem', 'target': 't', 'model': 'virtio'}).get('model') == 'virtio'
+    shmem = spec_.element_of({'kind': 'shmem', 'model': 'ivshmem-plain'})
+    assert shmem.get('model') is None and shmem.find('model').get('type') == 'ivshmem-plain'
+
+
+@pytest.mark.parametrize('kind', dx.MODELLESS_KINDS)
+def test_a_model_on_a_kind_that_has_none_is_refused(kind):
+    with pytest.raises(InvalidOption) as raised:
+        spec_.check({'kind': kind, 'model': 'isa-serial'}, 'devices[0]')
+    assert raised.value.option == 'devices[0].model' and 'gives a <%s> no model' % kind in raised.value.msg
+
+
+FILESYSTEMS = [{'kind': 'filesystem', 'source': '/srv/a', 'target': 'a'},
+               {'kind': 'filesystem', 'source': '/srv/b', 'target': 'b'}]
+
+
+def test_filesystems_are_found_by_their_target_dir():
+    """Two shares in one task are two filesystems, and the same task again changes nothing."""
+    params = {'devices': FILESYSTEMS, 'state': 'present'}
+    state = _state(domain())
+    change = spec_.plan(state, spec_.check_all(dict(params, unplug_timeout=10)), params)
+    forms = [dx.abstract(f) for f in dx.find_devices(change.after, 'filesystem')]
+    assert [(f['target'], f['model']) for f in forms] == [('a', None), ('b', None)]
+    again = spec_.plan(_state(change.after), spec_.check_all(dict(params, unplug_timeout=10)), params)
+    assert again.changed is False
+    moved = dict(params, devices=[dict(FILESYSTEMS[1], source='/srv/c')])
+    change = spec_.plan(_state(change.after), spec_.check_all(dict(moved, unplug_timeout=10)), moved)
+    sources = [f.find('source').get('dir') for f in dx.find_devices(change.after, 'filesystem')]
+    assert sources == ['/srv/a', '/srv/c']
+
+
+def test_a_new_filesystem_without_a_target_is_refused():
+    params = {'devices': [{'kind': 'filesystem', 'source': '/srv/a', 'alias': 'share'}], 'state': 'present'}
+    with pytest.raises(InvalidOption) as raised:
+        spec_.plan(_state(domain()), spec_.check_all(dict(params, unplug_timeout=10)), params)
+    assert raised.value.option == 'devices[0].target' and 'finds filesystems by it' in raised.value.msg
+
+
+SERIAL_CONSOLE = ("<serial type='pty'><target type='isa-serial' port='0'><model name='isa-serial'/></target></serial>"
+                  "<console type='pty'><target type='serial' port='0'/></console>")
+
+
+def planned_devices(devices_xml, specs, kind):
+    root = domain()
+    for device in dx.parse('<devices>%s</devices>' % devices_xml, root_tag=None):
+        dx.append_device(root, device)
+    params = {'devices': specs, 'state': 'present'}
+    change = spec_.plan(_state(root), spec_.check_all(dict(params, unplug_timeout=10)), params)
+    return change, dx.find_devices(change.after, kind)
+
+
+def test_a_serial_port_is_found_by_its_port_number():
+    """libvirt numbers serial ports: port 1 is a new port, not serial 0 renumbered; port 0 of another
+    type is serial 0 changed, not a second port 0 (libvirt: "target port '0' already allocated")."""
+    _change, serials = planned_devices(SERIAL_CONSOLE, [{'kind': 'serial', 'type': 'pty', 'target': {'port': 1}}],
+                                       'serial')
+    assert [(s.get('type'), s.find('target').get('port')) for s in serials] == [('pty', '0'), ('pty', '1')]
+    to_file = {'kind': 'serial', 'type': 'file', 'source': '/var/log/ttyS0.log', 'target': {'port': 0}}
+    _change, serials = planned_devices(SERIAL_CONSOLE, [to_file], 'serial')
+    assert [(s.get('type'), s.find('target').get('port')) for s in serials] == [('file', '0')]
+
+
+def test_a_serial_spec_without_a_port_takes_the_port_of_its_type():
+    change, serials = planned_devices(SERIAL_CONSOLE, [{'kind': 'serial', 'type': 'pty'}], 'serial')
+    assert change.changed is False and len(serials) == 1
+    _change, serials = planned_devices(SERIAL_CONSOLE, [{'kind': 'serial', 'type': 'file', 'source': '/l'}], 'serial')
+    assert [s.get('type') for s in serials] == ['pty', 'file']
+
+
+USB_HOSTDEV = ("<hostdev mode='subsystem' type='usb' managed='no'><source startupPolicy='optional'>"
+               "<vendor id='{vendor}'/><product id='0x0001'/></source></hostdev>")
+PCI_HOSTDEV = ("<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+               "<address domain='0x0000' bus='0x{bus}' slot='0x00' function='0x0'/></source></hostdev>")
+
+
+def test_host_devices_are_found_by_the_host_device_they_pass_through():
+    wanted = [{'xml': USB_HOSTDEV.format(vendor='0x1d6b')}, {'xml': USB_HOSTDEV.format(vendor='0x0627')},
+              {'xml': PCI_HOSTDEV.format(bus='05')}]
+    _change, hostdevs = planned_devices('', wanted, 'hostdev')
+    assert len(hostdevs) == 3
+    have = ''.join(spec['xml'] for spec in wanted)
+    assert planned_devices(have, wanted, 'hostdev')[0].changed is False
+    # a number spelled another way (0x1D6B, bus 0x5) and a startup policy: the same host device
+    again = [{'xml': USB_HOSTDEV.format(vendor='0x1D6B').replace("startupPolicy='optional'", '')},
+             {'xml': PCI_HOSTDEV.format(bus='5')}]
+    assert len(planned_devices(have, again, 'hostdev')[1]) == 3
+    # a running domain's USB device shows the address the start found it at: still the device its spec names
+    wanted = spec_.element_of({'xml': USB_HOSTDEV.format(vendor='0x1d6b')})
+    live = dx.parse(USB_HOSTDEV.format(vendor='0x1d6b').replace('</source>', "<address bus='1' device='3'/></source>"),
+                    root_tag=None)
+    assert spec_.same_device(live, wanted)
+    assert not spec_.same_device(live, spec_.element_of({'xml': USB_HOSTDEV.format(vendor='0x0627')}))
+
+
+def _state(root):
+    return type('State', (), {'before': root, 'before_xml': dx.serialize(root), 'running': False, 'live': None})()
 
 
 def test_a_change_keeps_what_the_spec_does_not_name():
@@ -205,7 +306,7 @@ def test_a_new_empty_drive_has_no_source_and_only_a_removable_one_may_be_empty()
 
 def test_an_empty_source_on_an_existing_disk_is_refused_naming_it():
     root = domain()
-    state = type('State', (), {'before': root, 'running': False, 'live': None})()
+    state = _state(root)
     params = {'devices': [{'kind': 'disk', 'target': 'vda', 'source': ''}], 'state': 'present'}
     wanted = spec_.check_all(dict(params, unplug_timeout=10))
     with pytest.raises(InvalidOption) as raised:
@@ -219,7 +320,7 @@ AGENT_SPEC = {'kind': 'channel', 'alias': 'agent', 'target': {'type': 'virtio', 
 
 
 def planned_channels(root, specs):
-    state = type('State', (), {'before': root, 'running': False, 'live': None})()
+    state = _state(root)
     params = {'devices': specs, 'state': 'present'}
     after = spec_.plan(state, spec_.check_all(dict(params, unplug_timeout=10)), params).after
     return [dx.serialize(channel) for channel in dx.find_devices(after, 'channel')]

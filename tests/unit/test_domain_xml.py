@@ -331,10 +331,20 @@ def test_the_qemu_driver_is_asked_about_a_usb_device_as_a_start_finds_it(source,
     addresses = dx.parse(dx.for_qemu_argv(root)).findall('devices/hostdev/source/address')
     assert len(addresses) == 1
     if found:
-        assert dict(addresses[0].attrib) == dx.FOUND_USB_ADDRESS
+        assert dict(addresses[0].attrib) == {'bus': str(dx.FOUND_USB_BUS), 'device': '1'}
     else:
         assert dict(addresses[0].attrib) == dict(root.find('devices/hostdev/source/address').attrib)
     assert dx.serialize(root) == before  # the definition itself is left alone
+
+
+def test_usb_devices_given_by_vendor_and_product_are_found_at_addresses_of_their_own():
+    """Two devices at one address are one device twice to libvirt ("Hostdev already exists")."""
+    hostdev = "<hostdev mode='subsystem' type='usb'><source>%s</source></hostdev>"
+    root = dx.parse("<domain><devices>%s</devices></domain>" % ''.join(hostdev % source for source in (
+        "<vendor id='0x1d6b'/><product id='0x0001'/>", "<address bus='1' device='2'/>",
+        "<vendor id='0x0627'/><product id='0x0001'/>")))
+    addresses = dx.parse(dx.for_qemu_argv(root)).findall('devices/hostdev/source/address')
+    assert [(a.get('bus'), a.get('device')) for a in addresses] == [('1', '1'), ('1', '2'), ('1', '3')]
 
 
 def test_a_refusal_names_the_domains_own_values():
