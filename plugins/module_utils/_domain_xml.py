@@ -453,6 +453,10 @@ def is_machine_q35(root):
 # all for the device kinds below, the model attribute for every other kind.
 MODEL_CHILD_KINDS = ('interface', 'video', 'shmem')
 MODELLESS_KINDS = ('channel', 'serial', 'console', 'redirdev', 'smartcard')
+# The device kinds a domain has at most one of (the schema's <devices> makes them optional, the others
+# zeroOrMore; checked by the same test): a spec of the kind is the one the domain has, whatever its model.
+# Not the watchdog, which libvirt 9.1 takes several of.
+SINGLE_DEVICE_KINDS = ('memballoon', 'vsock', 'iommu')
 
 
 def device_model(element):
@@ -556,6 +560,8 @@ def libvirt_key(element):
         return (kind, element.get('type'), element.get('index'), element.get('model'))
     if kind == 'input':
         return (kind, element.get('type'), element.get('bus'))
+    if kind in SINGLE_DEVICE_KINDS:
+        return (kind,)
     target = element.find('target')
     if kind in ('filesystem', 'shmem'):
         # a filesystem's target dir is the tag the guest mounts it by; a shmem is known by its name

@@ -62,7 +62,8 @@ options:
         found again; a new filesystem needs a C(target), by which libvirt finds it.
       - A device is found by its alias, else by what libvirt finds its kind by (a disk's target, an interface's
         MAC, a serial port's C(target.port), a channel's C(target.name), a filesystem's target, the C(<source>)
-        of a host device); a spec that leaves that out takes the device of its kind and type.
+        of a host device, the kind alone for the memballoon, vsock and IOMMU a domain has one of); a spec that
+        leaves that out takes the device of its kind and type.
       - Required unless O(recommended=true).
     type: list
     elements: raw

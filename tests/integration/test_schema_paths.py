@@ -214,3 +214,11 @@ def test_the_models_place_per_kind_is_the_one_libvirts_schema_gives(kind):
         assert places == set()
     else:
         assert 'attribute' in places and 'child' not in places, places
+
+
+def test_the_kinds_a_domain_has_one_of_are_the_ones_libvirts_schema_lets_it_have_once():
+    tree = etree.parse(os.path.join(os.path.dirname(_hypervisor.DOMAIN_SCHEMA), 'domaincommon.rng'))
+    devices = next(d for d in tree.iter(RNG + 'define') if d.get('name') == 'devices')
+    repeat = {ref.get('name'): etree.QName(ref.getparent()).localname for ref in devices.iter(RNG + 'ref')}
+    once = {name for name, held in repeat.items() if held == 'optional'} - {'emulator', 'nvram'}
+    assert once == set(dx.SINGLE_DEVICE_KINDS) | {'watchdog'}, repeat

@@ -281,6 +281,14 @@ def test_filesystems_are_found_by_their_target_dir_and_the_guest_runs_with_both(
         == [(shares['logs'], 'logs'), (shares['data'], 'data')]
 
 
+def test_a_memballoon_spec_changes_the_one_memballoon_and_the_guest_runs_without_ballooning(scratch):
+    """A domain has one memballoon at most (libvirt adds a virtio one when a definition has none)."""
+    name = scratch.create('q35')
+    changed_then_settled({'name': name, 'devices': [{'kind': 'memballoon', 'model': 'none'}]})
+    live = testbed.parse(scratch.live_xml_when_started(name))
+    assert [b.get('model') for b in live.findall('devices/memballoon')] == ['none']
+
+
 SERIAL_CONSOLE = ("<serial type='pty'><target type='isa-serial' port='0'><model name='isa-serial'/></target></serial>"
                   "<console type='pty'><target type='serial' port='0'/></console>")
 

@@ -233,6 +233,13 @@ def test_host_devices_are_found_by_the_host_device_they_pass_through():
     assert not spec_.same_device(live, spec_.element_of({'xml': USB_HOSTDEV.format(vendor='0x0627')}))
 
 
+def test_a_spec_of_a_kind_a_domain_has_one_of_is_that_device_whatever_its_model():
+    """Turning ballooning off changes the one memballoon; a second one libvirt's schema refuses."""
+    change, balloons = planned_devices("<memballoon model='virtio'><stats period='10'/></memballoon>",
+                                       [{'kind': 'memballoon', 'model': 'none'}], 'memballoon')
+    assert change.changed is True and [b.get('model') for b in balloons] == ['none']
+
+
 def _state(root):
     return type('State', (), {'before': root, 'before_xml': dx.serialize(root), 'running': False, 'live': None})()
 
