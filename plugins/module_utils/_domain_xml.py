@@ -582,8 +582,9 @@ def libvirt_key(element):
     return None
 
 
-# <source> attributes that say how to treat a host device, not which one it is.
-HOSTDEV_POLICIES = ('startupPolicy', 'guestReset', 'writeFiltering')
+# <source> attributes that say how to treat a host device, not which one it is (a USB device's
+# startupPolicy and guestReset are left out with everything but its ids or address).
+HOSTDEV_POLICIES = ('writeFiltering',)
 
 
 def hostdev_source(element):
@@ -679,6 +680,10 @@ def device_identity(element):
     return key + (twins,) if twins else key
 
 
+# What the abstract form's target is, per kind: a disk's device name, a filesystem's target dir.
+_TARGETS = {'disk': disk_target, 'filesystem': filesystem_target}
+
+
 def abstract(element):
     """The abstract form of one device element, as the modules return it."""
     kind = element.tag
@@ -688,7 +693,7 @@ def abstract(element):
         'bus': device_bus(element),
         'model': device_model(element),
         'alias': device_alias(element),
-        'target': disk_target(element) if kind == 'disk' else filesystem_target(element) if kind == 'filesystem' else None,
+        'target': _TARGETS[kind](element) if kind in _TARGETS else None,
         'mac': interface_mac(element) if kind == 'interface' else None,
         'index': None,
         'address': device_address(element),
