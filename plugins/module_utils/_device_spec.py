@@ -240,8 +240,9 @@ def find(root, element, option='devices'):
                                 reason='%d devices hold the alias %s' % (len(same), alias))
         if same:
             return same[0]
+    has_key = _has_key_of(element)
     for other in dx.devices(root):
-        if _same_key(element, other) and (
+        if has_key(other) and (
                 not alias or not dx.device_alias(other) or not dx.device_alias(other).startswith('ua-')):
             return other
     return None
@@ -254,17 +255,18 @@ def same_device(element, wanted):
     alias = dx.device_alias(wanted)
     if alias:
         return dx.device_alias(element) == alias
-    return _same_key(wanted, element)
+    return _has_key_of(wanted)(element)
 
 
-def _same_key(wanted, other):
-    """Whether other has the key wanted gives: libvirt's key for the kind, or, where wanted leaves that
-    out (a serial port without a port number), its kind, type and model."""
-    if other.tag != wanted.tag:
-        return False
-    if dx.libvirt_key(wanted) is None:
-        return dx.generic_key(other) == dx.generic_key(wanted)
-    return dx.natural_key(other, by_alias=False) == dx.natural_key(wanted, by_alias=False)
+def _has_key_of(wanted):
+    """A test of whether a device has the key wanted gives: libvirt's key for the kind, or, where wanted
+    leaves that out (a serial port without a port number), its kind, type and model."""
+    key = dx.libvirt_key
+    wanted_key = key(wanted)
+    if wanted_key is None:
+        key = dx.generic_key
+        wanted_key = key(wanted)
+    return lambda other: other.tag == wanted.tag and key(other) == wanted_key
 
 
 def identified(element):

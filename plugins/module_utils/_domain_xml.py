@@ -218,7 +218,7 @@ def without_host_effects(root):
     for hostdev in copy.xpath("devices/hostdev[@type='pci']"):
         driver = hostdev.find('driver')
         if driver is None:
-            driver = hostdev.makeelement('driver', {})
+            driver = new_element('driver')
             hostdev.insert(0, driver)
         if not driver.get('name'):
             driver.set('name', 'vfio')
@@ -228,11 +228,11 @@ def without_host_effects(root):
             continue
         for script in interface.findall('script') + interface.findall('downscript'):
             interface.remove(script)
-    sources = [usb_source(source) for source in copy.xpath("devices/hostdev[@type='usb']/source")]
-    taken = {wanted['device'] for wanted in sources if wanted.get('bus') == FOUND_USB_BUS}
+    usb = [(source, usb_source(source)) for source in copy.xpath("devices/hostdev[@type='usb']/source")]
+    taken = {wanted['device'] for _source, wanted in usb if wanted.get('bus') == FOUND_USB_BUS}
     free = (device for device in itertools.count(1) if device not in taken)
-    for source in copy.xpath("devices/hostdev[@type='usb']/source[vendor]"):
-        if 'bus' not in usb_source(source):
+    for source, wanted in usb:
+        if source.find('vendor') is not None and 'bus' not in wanted:
             remove_children(source, 'address')
             source.append(new_element('address', {'bus': FOUND_USB_BUS, 'device': next(free)}))
     return copy
@@ -529,16 +529,16 @@ def device_bus(element):
     return element.get('bus')
 
 
-def natural_key(element, by_alias=True):
-    """A user alias (unless by_alias is false), else what libvirt keys the device on, else (for kinds
-    libvirt keys on nothing of their own, or an element that leaves the key out) kind, type and model."""
+def natural_key(element):
+    """A user alias, else what libvirt keys the device on, else its alias, else (for kinds libvirt keys on
+    nothing of their own, or an element that leaves the key out) kind, type and model."""
     alias = device_alias(element)
-    if by_alias and alias and alias.startswith('ua-'):
+    if alias and alias.startswith('ua-'):
         return ('alias', alias)
     key = libvirt_key(element)
     if key is not None:
         return key
-    if alias and by_alias:
+    if alias:
         return ('alias', alias)
     return generic_key(element)
 
@@ -562,13 +562,13 @@ def libvirt_key(element):
         return (kind, element.get('type'), element.get('bus'))
     if kind in SINGLE_DEVICE_KINDS:
         return (kind,)
-    target = element.find('target')
     if kind in ('filesystem', 'shmem'):
         # a filesystem's target dir is the tag the guest mounts it by; a shmem is known by its name
         name = filesystem_target(element) if kind == 'filesystem' else element.get('name')
         return (kind, name) if name else None
     if kind in ('serial', 'parallel', 'console'):
         # serial and parallel ports are numbered across their kind; consoles per target type
+        target = element.find('target')
         port = target.get('port') if target is not None else None
         if port is None:
             return None

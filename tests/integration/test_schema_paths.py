@@ -4,6 +4,7 @@ trusted (a remote URI, another libvirt version, no file), defined with VIR_DOMAI
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -172,15 +173,22 @@ def test_a_schema_refusal_no_one_device_causes_names_none(scratch):
 RNG = '{http://relaxng.org/ns/structure/1.0}'
 
 
+@functools.lru_cache(maxsize=None)
+def host_schema():
+    """The host's libvirt schema files, parsed once: (their trees by file name, their defines by name)."""
+    schemas = os.path.dirname(_hypervisor.DOMAIN_SCHEMA)
+    trees = {name: etree.parse(os.path.join(schemas, name)) for name in os.listdir(schemas) if name.endswith('.rng')}
+    defines = {}
+    for tree in trees.values():
+        for define in tree.iter(RNG + 'define'):
+            defines.setdefault(define.get('name'), []).append(define)
+    return trees, defines
+
+
 def schema_model_places(kind):
     """Where the host's libvirt schema lets a <kind> device hold its model: 'attribute' (a model attribute),
     'child' (a <model type> element), both or neither, following the schema's references."""
-    schemas = os.path.dirname(_hypervisor.DOMAIN_SCHEMA)
-    trees = [etree.parse(os.path.join(schemas, name)) for name in os.listdir(schemas) if name.endswith('.rng')]
-    defines = {}
-    for tree in trees:
-        for define in tree.iter(RNG + 'define'):
-            defines.setdefault(define.get('name'), []).append(define)
+    trees, defines = host_schema()
     places, seen = set(), set()
 
     def walk(node):
@@ -198,7 +206,7 @@ def schema_model_places(kind):
             else:
                 walk(child)
 
-    for tree in trees:
+    for tree in trees.values():
         for element in tree.iter(RNG + 'element'):
             if element.get('name') == kind:
                 walk(element)
@@ -217,7 +225,7 @@ def test_the_models_place_per_kind_is_the_one_libvirts_schema_gives(kind):
 
 
 def test_the_kinds_a_domain_has_one_of_are_the_ones_libvirts_schema_lets_it_have_once():
-    tree = etree.parse(os.path.join(os.path.dirname(_hypervisor.DOMAIN_SCHEMA), 'domaincommon.rng'))
+    tree = host_schema()[0]['domaincommon.rng']
     devices = next(d for d in tree.iter(RNG + 'define') if d.get('name') == 'devices')
     repeat = {ref.get('name'): etree.QName(ref.getparent()).localname for ref in devices.iter(RNG + 'ref')}
     once = {name for name, held in repeat.items() if held == 'optional'} - {'emulator', 'nvram'}

@@ -116,12 +116,10 @@ def test_a_virtio_device_on_a_transitional_domain_is_transitional():
 def test_a_plain_virtio_spec_keeps_a_nics_flavour(flavour):
     """fill gives a new NIC the domain's flavour; the same spec again must not take it away."""
     root = dx.parse(DOMAIN.replace("model type='virtio'", "model type='%s'" % flavour))
-    state = _state(root)
-    params = {'devices': [{'kind': 'interface', 'mac': '52:54:00:00:00:01', 'model': 'virtio'}], 'state': 'present'}
-    change = spec_.plan(state, spec_.check_all(dict(params, unplug_timeout=10)), params)
+    nic = {'kind': 'interface', 'mac': '52:54:00:00:00:01', 'model': 'virtio'}
+    change = planned(root, [nic])
     assert change.changed is False and dx.device_model(dx.find_devices(change.after, 'interface')[0]) == flavour
-    params['devices'][0]['model'] = 'e1000e'
-    change = spec_.plan(state, spec_.check_all(dict(params, unplug_timeout=10)), params)
+    change = planned(root, [dict(nic, model='e1000e')])
     assert dx.device_model(dx.find_devices(change.after, 'interface')[0]) == 'e1000e'
 
 
@@ -157,23 +155,18 @@ FILESYSTEMS = [{'kind': 'filesystem', 'source': '/srv/a', 'target': 'a'},
 
 def test_filesystems_are_found_by_their_target_dir():
     """Two shares in one task are two filesystems, and the same task again changes nothing."""
-    params = {'devices': FILESYSTEMS, 'state': 'present'}
-    state = _state(domain())
-    change = spec_.plan(state, spec_.check_all(dict(params, unplug_timeout=10)), params)
+    change = planned(domain(), FILESYSTEMS)
     forms = [dx.abstract(f) for f in dx.find_devices(change.after, 'filesystem')]
     assert [(f['target'], f['model']) for f in forms] == [('a', None), ('b', None)]
-    again = spec_.plan(_state(change.after), spec_.check_all(dict(params, unplug_timeout=10)), params)
-    assert again.changed is False
-    moved = dict(params, devices=[dict(FILESYSTEMS[1], source='/srv/c')])
-    change = spec_.plan(_state(change.after), spec_.check_all(dict(moved, unplug_timeout=10)), moved)
+    assert planned(change.after, FILESYSTEMS).changed is False
+    change = planned(change.after, [dict(FILESYSTEMS[1], source='/srv/c')])
     sources = [f.find('source').get('dir') for f in dx.find_devices(change.after, 'filesystem')]
     assert sources == ['/srv/a', '/srv/c']
 
 
 def test_a_new_filesystem_without_a_target_is_refused():
-    params = {'devices': [{'kind': 'filesystem', 'source': '/srv/a', 'alias': 'share'}], 'state': 'present'}
     with pytest.raises(InvalidOption) as raised:
-        spec_.plan(_state(domain()), spec_.check_all(dict(params, unplug_timeout=10)), params)
+        planned(domain(), [{'kind': 'filesystem', 'source': '/srv/a', 'alias': 'share'}])
     assert raised.value.option == 'devices[0].target' and 'finds filesystems by it' in raised.value.msg
 
 
@@ -182,11 +175,11 @@ SERIAL_CONSOLE = ("<serial type='pty'><target type='isa-serial' port='0'><model 
 
 
 def planned_devices(devices_xml, specs, kind):
+    """The change specs plan on a domain with these devices, and its devices of the kind afterwards."""
     root = domain()
     for device in dx.parse('<devices>%s</devices>' % devices_xml, root_tag=None):
         dx.append_device(root, device)
-    params = {'devices': specs, 'state': 'present'}
-    change = spec_.plan(_state(root), spec_.check_all(dict(params, unplug_timeout=10)), params)
+    change = planned(root, specs)
     return change, dx.find_devices(change.after, kind)
 
 
@@ -242,6 +235,12 @@ def test_a_spec_of_a_kind_a_domain_has_one_of_is_that_device_whatever_its_model(
 
 def _state(root):
     return type('State', (), {'before': root, 'before_xml': dx.serialize(root), 'running': False, 'live': None})()
+
+
+def planned(root, specs):
+    """The change virt_device plans for specs (state present) on root, a stopped domain."""
+    params = {'devices': specs, 'state': 'present'}
+    return spec_.plan(_state(root), spec_.check_all(dict(params, unplug_timeout=10)), params)
 
 
 def test_a_change_keeps_what_the_spec_does_not_name():
@@ -327,10 +326,7 @@ AGENT_SPEC = {'kind': 'channel', 'alias': 'agent', 'target': {'type': 'virtio', 
 
 
 def planned_channels(root, specs):
-    state = _state(root)
-    params = {'devices': specs, 'state': 'present'}
-    after = spec_.plan(state, spec_.check_all(dict(params, unplug_timeout=10)), params).after
-    return [dx.serialize(channel) for channel in dx.find_devices(after, 'channel')]
+    return [dx.serialize(channel) for channel in dx.find_devices(planned(root, specs).after, 'channel')]
 
 
 def test_a_channel_is_found_by_its_port_name_as_libvirt_keys_it():
