@@ -329,7 +329,9 @@ def _refuse_empty_source(wanted, device, option, spec):
 
 def _overlay(element, wanted):
     for name, value in wanted.attrib.items():
-        element.set(name, value)
+        # libvirt's spelling of the same value stays: a spec's own spelling would read back as a change
+        if not dx.spelled_alike(element, name, value):
+            element.set(name, value)
     if wanted.text and wanted.text.strip():
         element.text = wanted.text
     for child in wanted:

@@ -185,6 +185,28 @@ def xml_number(text):
         return None
 
 
+def spelled_alike(element, name, value):
+    """Whether value is what element's attribute name already holds, as libvirt reads both: the same
+    number (libvirt writes numbers its own way: a PCI bus='7' reads back bus='0x07', a USB vendor
+    id='0x1D6B' id='0x1d6b', a serial port='00' port='0'), or the same MAC address in another case.
+    A spelling with a leading 0 ('010') is compared as text: libvirt reads it as octal in some
+    attributes and as decimal in others."""
+    current = element.get(name)
+    if current is None or current == value:
+        return current == value
+    if element.tag == 'mac' and name == 'address':
+        return current.lower() == value.lower()
+    number = _unambiguous_number(value)
+    return number is not None and number == _unambiguous_number(current)
+
+
+def _unambiguous_number(text):
+    text = text.strip().lower()
+    if len(text) > 1 and text.startswith('0') and not text.startswith('0x'):
+        return None
+    return xml_number(text)
+
+
 def usb_ids(element):
     """The vendor and product numbers element's <vendor id> and <product id> give (a USB host device's
     <source>, a node device's usb_device capability), the ones it gives."""

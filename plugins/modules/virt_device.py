@@ -12,10 +12,9 @@ version_added: 0.1.0
 description:
   - Makes each domain have (or not have) the devices described, persistently and, on a running domain, live
     (hot-plug, hot-unplug, live update) where QEMU can.
-  - A device is found by its user alias first (C(ua-) is added when missing), then by its natural key (a
-    disk's target, an interface's MAC, a controller's type, index and model, an input's type and bus, a
-    channel's target (a virtio port name, so the spec of a guest agent channel takes the one the guest has),
-    other kinds by type and model). Two devices holding one alias are refused, and so is a channel taking the
+  - A device is found by its user alias first (C(ua-) is added when missing), then by what libvirt finds its
+    kind by (see O(devices); a channel by its virtio port name, so the spec of a guest agent channel takes the
+    one the guest has). Two devices holding one alias are refused, and so is a channel taking the
     port name another channel has (QEMU starts no domain with two ports of one name).
   - A device that exists but differs from the spec gets the spec's attributes and elements (the others stay);
     a cdrom's or floppy's medium and an interface's link state (on a bridge or network interface also its
@@ -24,6 +23,9 @@ description:
     floppy, live as well. A USB cdrom changes its medium live only when its target is C(removable='on') (QEMU
     fixes the others); a new drive without a medium is not hot-plugged, and a USB cdrom without one is refused
     (QEMU would not start the domain).
+  - A value libvirt reads as the one the device has is no change, however the spec spells it - numbers by
+    value (an address with C(bus=7) is libvirt's C(bus='0x07')), MAC addresses in either case - since libvirt
+    writes them its own way.
   - What a new device's spec leaves out is filled from the domain, in this order - the domain's stashed
     C(hw_*) values (see M(virtuned.libvirt.virt_device_bus)), its guest OS's recommendations, then libvirt's
     defaults - and the result says where each filled value came from (RV(domains.filled)). A virtio device on
@@ -61,9 +63,10 @@ options:
       - A new disk needs an C(alias) or a C(target), a new interface an C(alias) or a C(mac), so that it can be
         found again; a new filesystem needs a C(target), by which libvirt finds it.
       - A device is found by its alias, else by what libvirt finds its kind by (a disk's target, an interface's
-        MAC, a serial port's C(target.port), a channel's C(target.name), a filesystem's target, the C(<source>)
-        of a host device, the kind alone for the memballoon, vsock and IOMMU a domain has one of); a spec that
-        leaves that out takes the device of its kind and type.
+        MAC, a controller's type, index and model, an input's type and bus, a serial port's C(target.port), a
+        channel's C(target.name), a filesystem's target, the C(<source>) of a host device, the kind alone for
+        the memballoon, vsock and IOMMU a domain has one of); a spec that leaves that out takes the device of
+        its kind and type.
       - Required unless O(recommended=true).
     type: list
     elements: raw

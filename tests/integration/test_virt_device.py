@@ -341,6 +341,27 @@ def test_a_pci_host_device_without_a_driver_name_is_written(scratch):
     assert [(h.find('source/address').get('bus'), h.find('driver')) for h in hostdevs] == [('0x05', None), ('0x06', None)]
 
 
+def test_values_spelled_otherwise_than_libvirt_writes_them_settle_after_one_run(scratch):
+    """libvirt writes numbers and MAC addresses its own way (bus='0x07', id='0x1d6b', lower case): a spec
+    with decimal numbers, upper-case hex and an upper-case MAC is written once, then changes nothing."""
+    name = scratch.create('q35', devices=testbed.SPARE_ROOT_PORTS)
+    root = testbed.parse(scratch.inactive_xml(name))
+    used = {int(address.get('bus'), 16) for address in root.findall("devices/*/address[@type='pci']")}
+    free = next(int(port.get('index')) for port in root.findall("devices/controller[@model='pcie-root-port']")
+                if int(port.get('index')) not in used)
+    args = {'name': name, 'devices': [
+        {'kind': 'interface', 'mac': '52:54:00:AB:CD:EF', 'model': 'virtio',
+         'address': {'type': 'pci', 'domain': 0, 'bus': free, 'slot': 0, 'function': 0}},
+        {'xml': "<hostdev mode='subsystem' type='usb'><source><vendor id='0x1D6B'/><product id='2'/></source>"
+                "</hostdev>"}]}
+    changed_then_settled(args)
+    after = testbed.parse(scratch.inactive_xml(name))
+    interface = after.find("devices/interface/mac[@address='52:54:00:ab:cd:ef']/..")
+    assert interface.find('address').get('bus') == '0x%02x' % free
+    assert [after.find('devices/hostdev/source/' + tag).get('id') for tag in ('vendor', 'product')] \
+        == ['0x1d6b', '0x0002']
+
+
 USB_CDROM = "<disk type='file' device='cdrom'><source file='{iso}'/><target dev='sdb' bus='usb'{removable}/><readonly/></disk>"
 
 
