@@ -38,6 +38,24 @@ def test_cold_boot_only_where_needed_and_nothing_when_nothing_changes(scratch):
     assert scratch.dom(needs_boot).ID() == ids[needs_boot] and scratch.inactive_xml(needs_boot) == before
 
 
+def test_check_mode_predicts_the_tasks_a_cold_boot_changes(scratch):
+    """Check mode shuts nothing down, yet says what the run does: the same tasks change, the shutdown and
+    the start among them, and the same report; the domain keeps running untouched."""
+    name = scratch.create('q35', running=True, devices=testbed.SPARE_ROOT_PORTS)
+    domain_id, before = scratch.dom(name).ID(), scratch.inactive_xml(name)
+    tasks = testbed.role_tasks(dict(FAST, device_update_force_off=True, device_update_domains=[name],
+                                    device_update_buses={'disk_bus': 'sata'}))
+    changed, reports = [], []
+    for check in (True, False):
+        output = testbed.run_playbook(tasks, check=check)
+        changed.append([task['name'] for task in output['tasks'] if task['result'].get('changed')])
+        reports.append([task for task in output['tasks'] if task['name'] == 'report'][-1]['result']['device_update_results'])
+        assert (scratch.dom(name).ID() == domain_id and scratch.inactive_xml(name) == before) is check
+    assert changed[0] == changed[1], changed
+    assert 'virtuned.libvirt.device_update : Start again the domains that were shut down' in changed[1]
+    assert reports[0] == reports[1] == {name: 'updated with a cold boot'}
+
+
 def test_a_guest_that_ignores_acpi_is_left_running_and_unchanged_without_force_off(scratch):
     name = scratch.create('q35', running=True)
     other = scratch.create('i440fx')

@@ -258,15 +258,19 @@ def libosinfo(os_id):
             '<libosinfo:os id="%s"/></libosinfo:libosinfo>' % os_id)
 
 
-def run_role(role_vars, check=False):
-    """Run the device_update role; returns (failed task results, device_update_results)."""
-    tasks = [{
+def role_tasks(role_vars):
+    """A play's tasks that run the device_update role, then report device_update_results."""
+    return [{
         'name': 'role under test',
         'block': [{'name': 'device_update', 'ansible.builtin.include_role': {'name': 'virtuned.libvirt.device_update'},
                    'vars': role_vars}],
         'always': [{'name': 'report', 'ansible.builtin.debug': {'var': 'device_update_results'}}],
     }]
-    output = run_playbook(tasks, check=check)
+
+
+def run_role(role_vars, check=False):
+    """Run the device_update role; returns (failed task results, device_update_results)."""
+    output = run_playbook(role_tasks(role_vars), check=check)
     failed = [t for t in output['tasks'] if t['result'].get('failed')]
     report = [t for t in output['tasks'] if t['name'] == 'report'][-1]['result']
     return failed, report.get("device_update_results")
