@@ -228,8 +228,18 @@ def _set_child(element, tag, attributes):
 
 
 def find(root, element, option='devices'):
-    """The device of root that element names: its user alias first, then its natural key; None when
-    there is none. Two devices with one alias are refused."""
+    """The device of root that element names (the first, see named); None when there is none."""
+    devices = named(root, element, option)
+    return devices[0] if devices else None
+
+
+def named(root, element, option='devices', removing=False):
+    """The devices of root that element names: the one holding its user alias; else those of its natural
+    key (but none holding another user alias) and, among twins of one key (two video heads, two USB
+    redirections, a NIC and the host NIC teamed with it under one MAC), those element would leave as they
+    are, else those at the address element gives, else all. Removing, an address given (as
+    virt_device_info reports it) names the devices at that address alone. Two devices with one alias
+    are refused."""
     alias = dx.device_alias(element)
     if alias:
         # libvirt shows the first serial port again as a <console> with its alias: one device.
@@ -239,13 +249,23 @@ def find(root, element, option='devices'):
             raise InvalidOption('%s.alias' % option, alias, ['an alias one device holds'],
                                 reason='%d devices hold the alias %s' % (len(same), alias))
         if same:
-            return same[0]
+            return same
     has_key = _has_key_of(element)
-    for other in dx.devices(root):
-        if has_key(other) and (
-                not alias or not dx.device_alias(other) or not dx.device_alias(other).startswith('ua-')):
-            return other
-    return None
+    found = [other for other in dx.devices(root) if has_key(other) and (
+        not alias or not dx.device_alias(other) or not dx.device_alias(other).startswith('ua-'))]
+    if removing and element.find('address') is not None:
+        return [other for other in found if _at_address_of(element, other)]
+    if len(found) > 1:
+        return ([other for other in found if dx.same_document(merged(other, element), other)]
+                or [other for other in found if _at_address_of(element, other)] or found)
+    return found
+
+
+def _at_address_of(wanted, device):
+    """Whether device is at the address wanted gives (the attributes it gives, read as libvirt reads them)."""
+    address, current = wanted.find('address'), device.find('address')
+    return address is not None and current is not None and bool(address.attrib) and all(
+        dx.spelled_alike(current, name, value) for name, value in address.attrib.items())
 
 
 def same_device(element, wanted):
@@ -540,12 +560,10 @@ def plan(state, wanted, params):
         existing = find(after, element, option)
         running = find(live, element, option) if live is not None else None
         if params.get('state', 'present') == 'absent':
-            while existing is not None:  # every device the spec names (twins share a natural key)
-                _remove(after, existing)
-                existing = find(after, element, option)
-            while running is not None and running not in detach:
-                detach.append(running)
-                running = next((d for d in dx.devices(live) if d not in detach and same_device(d, element)), None)
+            for device in named(after, element, option, removing=True):  # twins share a key: every one named
+                _remove(after, device)
+            if live is not None:
+                detach.extend(named(live, element, option, removing=True))
             continue
         if existing is None:
             device = element_of(spec, option, new=True)

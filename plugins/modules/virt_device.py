@@ -66,7 +66,9 @@ options:
         MAC, a controller's type, index and model, an input's type and bus, a serial port's C(target.port), a
         channel's C(target.name), a filesystem's target, the C(<source>) of a host device, the kind alone for
         the memballoon, vsock and IOMMU a domain has one of); a spec that leaves that out takes the device of
-        its kind and type.
+        its kind and type. Among devices of one key (two USB redirections, two video heads) the spec takes the
+        one it leaves as it is, else the one at its C(address); with O(state=absent) a spec with an
+        C(address) removes the device at that address alone.
       - Required unless O(recommended=true).
     type: list
     elements: raw

@@ -301,3 +301,51 @@ def test_every_edit_of_every_module_on_libvirts_test_domains(hypervisor, chunk):
                    "refused by libvirt's pre-flight, by edit and reason": refused_by_libvirt}, handle)
     assert counts['files'] > 500 // CHUNKS, counts
     assert not failures, '%d failures:\n%s' % (len(failures), '\n'.join(failures[:60]))
+
+
+def test_every_device_given_back_in_its_abstract_form_is_found_again(hypervisor):
+    """Each device of each schema-valid x86 file, given to virt_device in the abstract form the modules
+    return: present, nothing changes (twins of one key are told apart by what the form gives, the
+    address among it); absent, that device goes and, in a definition as libvirt writes it (whole
+    addresses, none twice), when the form gives its address, no other (but the console that shows a
+    serial port)."""
+    schema = hypervisor.schema()
+    counts, failures = collections.Counter(), []
+    for path in corpus_files():
+        try:
+            root = dx.parse(open(path, 'rb').read())
+        except Exception:  # not a domain document (a few are fragments)
+            continue
+        os_type = root.find('os/type')
+        if os_type is None or os_type.get('arch', 'x86_64') not in X86 or not schema.validate(root):
+            continue
+        name = '/'.join(path.split(os.sep)[-2:])
+        as_libvirt_writes = name.startswith('qemuxml2xmloutdata/')
+        for position, device in enumerate(dx.devices(root)):
+            device.set('corpus-position', str(position))  # what a plan keeps of a device, whatever it changes
+        state = types.SimpleNamespace(before=root, before_xml=dx.serialize(root), running=False, live=None)
+        for position, device in enumerate(dx.devices(root)):
+            if device.tag not in _device_spec.KINDS:
+                continue
+            form = {key: value for key, value in dx.abstract(device).items() if value is not None}
+            counts['devices'] += 1
+            for wanted in ('present', 'absent'):
+                params = {'devices': [form], 'state': wanted, 'live': 'auto', 'unplug_timeout': 10}
+                try:
+                    after = _device_spec.plan(state, _device_spec.check_all(params), params).after
+                except InvalidOption as exc:
+                    failures.append('%s device %d %s: refused: %s' % (name, position, wanted, exc.msg))
+                    continue
+                if wanted == 'present':
+                    if not dx.same_document(after, root):
+                        failures.append('%s device %d: %r changes the domain' % (name, position, form))
+                    continue
+                kept = {other.get('corpus-position') for other in dx.devices(after)}
+                gone = [other for other in dx.devices(root) if other.get('corpus-position') not in kept]
+                others = [other for other in gone if other is not device
+                          and not (device.tag == 'serial' and other.tag == 'console')]
+                if device not in gone or (as_libvirt_writes and 'address' in form and others):
+                    removed = [other.tag for other in gone]
+                    failures.append('%s device %d: %r absent removes %s' % (name, position, form, removed))
+    assert counts['devices'] > 5000, counts
+    assert not failures, '%d failures:\n%s' % (len(failures), '\n'.join(failures[:40]))

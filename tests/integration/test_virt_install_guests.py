@@ -33,12 +33,12 @@ RUNNING = [
 ]
 
 
-def virt_install_guest(scratch, os_name, machine):
+def virt_install_guest(scratch, os_name, machine, graphics=('--graphics', 'vnc,listen=127.0.0.1')):
     name = testbed.scratch_name(os_name.replace('.', ''))
     command = ['virt-install', '--connect', testbed.URI, '--print-xml', '--dry-run', '--osinfo', os_name, '--import',
                '--name', name, '--memory', '256', '--virt-type', 'qemu', '--machine', machine,
                '--disk', 'path=%s,format=raw' % testbed.image(name), '--disk', 'device=cdrom',
-               '--network', 'user', '--graphics', 'vnc,listen=127.0.0.1']
+               '--network', 'user'] + list(graphics)
     made = subprocess.run(command, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
     assert made.returncode == 0, made.stderr
     return scratch.define(made.stdout)
@@ -97,3 +97,26 @@ def test_every_module_on_guests_virt_install_made(scratch, machine):
         assert live.find("devices/rng/alias[@name='ua-rng1']") is not None
         assert live.find("devices/interface/alias[@name='ua-nic2']/../model").get('type') == 'e1000e'
         assert 'virtio' in [i.get('bus') for i in live.findall("devices/input[@type='tablet']")]
+
+
+# virt-manager's choices for a SPICE desktop: two USB redirections, alike but for the address libvirt gives them
+SPICE_DESKTOP = ('--graphics', 'spice,listen=127.0.0.1', '--video', 'qxl',
+                 '--redirdev', 'usb,type=spicevmc', '--redirdev', 'usb,type=spicevmc')
+
+
+def test_a_guests_own_devices_given_back_change_nothing(scratch):
+    """Every device virt_device_info reports of a guest, given back to virt_device in that abstract form,
+    changes nothing: twins of one key (the two USB redirections) are told apart by their address. The
+    second one given with state absent removes that one alone."""
+    name = virt_install_guest(scratch, 'rhel9.0', 'q35', graphics=SPICE_DESKTOP)
+    forms = testbed.run_module('virt_device_info', {'name': name})['domains'][name]['persistent_devices']
+    given_back = [form for form in forms if form['kind'] not in ('graphics', 'audio')]
+    assert [form['kind'] for form in given_back].count('redirdev') == 2
+    for check in (True, False):
+        result = testbed.run_module('virt_device', {'name': name, 'devices': given_back}, check=check)
+        assert result.get('failed') is not True and result['changed'] is False, result
+    second = [form for form in given_back if form['kind'] == 'redirdev'][1]
+    before = testbed.parse(scratch.inactive_xml(name)).findall('devices/redirdev/address')
+    predicted_then_run_then_settled('virt_device', {'name': name, 'devices': [second], 'state': 'absent'})
+    after = testbed.parse(scratch.inactive_xml(name)).findall('devices/redirdev/address')
+    assert [dict(address.attrib) for address in after] == [dict(before[0].attrib)] != [dict(before[1].attrib)]

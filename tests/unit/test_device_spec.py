@@ -237,9 +237,9 @@ def _state(root):
     return type('State', (), {'before': root, 'before_xml': dx.serialize(root), 'running': False, 'live': None})()
 
 
-def planned(root, specs):
-    """The change virt_device plans for specs (state present) on root, a stopped domain."""
-    params = {'devices': specs, 'state': 'present'}
+def planned(root, specs, state='present'):
+    """The change virt_device plans for specs on root, a stopped domain."""
+    params = {'devices': specs, 'state': state}
     return spec_.plan(_state(root), spec_.check_all(dict(params, unplug_timeout=10)), params)
 
 
@@ -282,6 +282,38 @@ def test_another_number_is_a_change(address, written):
     change, interfaces = planned_devices(LIBVIRT_SPELLED, [{'kind': 'interface', 'mac': '52:54:00:ab:cd:ef',
                                                            'address': address}], 'interface')
     assert interfaces[-1].find('address').get('bus') == written
+
+
+REDIRECTIONS = """<redirdev bus='usb' type='spicevmc'><address type='usb' bus='0' port='2'/></redirdev>
+<redirdev bus='usb' type='spicevmc'><address type='usb' bus='0' port='3'/></redirdev>"""
+TEAM = """<interface type='user'><mac address='52:54:00:00:00:02'/><model type='virtio'/>
+  <teaming type='persistent'/></interface>
+<interface type='hostdev' managed='yes'><mac address='52:54:00:00:00:02'/>
+  <source><address type='pci' domain='0x0000' bus='0x05' slot='0x00' function='0x0'/></source>
+  <teaming type='transient' persistent='ua-backup0'/></interface>"""
+
+
+@pytest.mark.parametrize('devices_xml, kind', [(REDIRECTIONS, 'redirdev'), (TEAM, 'interface')])
+def test_twins_of_one_key_are_told_apart_by_what_the_spec_gives(devices_xml, kind):
+    """Two USB redirections differ by their address alone, a NIC and the host NIC teamed with it share a MAC:
+    each one's abstract form takes that one, and changes nothing."""
+    root = domain()
+    for device in dx.parse('<devices>%s</devices>' % devices_xml, root_tag=None):
+        dx.append_device(root, device)
+    for twin in dx.find_devices(root, kind)[-2:]:
+        form = {key: value for key, value in dx.abstract(twin).items() if value is not None}
+        assert spec_.find(root, spec_.element_of(form)) is twin
+        assert not planned(root, [form]).changed
+
+
+def test_a_twin_given_with_its_address_is_removed_alone():
+    specs = [{'kind': 'redirdev', 'bus': 'usb', 'type': 'spicevmc', 'address': {'type': 'usb', 'bus': 0, 'port': 3}}]
+    root = domain()
+    for device in dx.parse('<devices>%s</devices>' % REDIRECTIONS, root_tag=None):
+        dx.append_device(root, device)
+    for _run in range(2):  # the second run finds nothing more to remove
+        root = planned(root, specs, state='absent').after
+        assert [r.find('address').get('port') for r in dx.find_devices(root, 'redirdev')] == ['2']
 
 
 def test_the_snippet_of_the_filter_is_the_element_filled_from_the_domain():
