@@ -11,6 +11,7 @@ natural key).
 
 from __future__ import annotations
 
+import collections
 import re
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _buses, _device_tables
@@ -354,11 +355,21 @@ def _overlay(element, wanted):
             element.set(name, value)
     if wanted.text and wanted.text.strip():
         element.text = wanted.text
+    # A repeated child (a network disk's hosts, a UDP chardev's two sources) goes onto the one at its
+    # position among those of its tag.
+    positions = collections.Counter()
     for child in wanted:
         if not isinstance(child.tag, str):
             continue
-        current = element.find(child.tag)
-        if current is None:
+        same = element.findall(child.tag)
+        position = positions[child.tag]
+        positions[child.tag] += 1
+        if position < len(same):
+            current = same[position]
+        elif same:
+            current = dx.new_element(child.tag)
+            same[-1].addnext(current)
+        else:
             current = _set_child(element, child.tag, {})
         _overlay(current, child)
 
@@ -557,14 +568,14 @@ def plan(state, wanted, params):
         wanted = _with_recommended(state, after, wanted, params, report)
     for position, (element, spec) in enumerate(wanted):
         option = 'devices[%d]' % position
-        existing = find(after, element, option)
-        running = find(live, element, option) if live is not None else None
         if params.get('state', 'present') == 'absent':
             for device in named(after, element, option, removing=True):  # twins share a key: every one named
                 _remove(after, device)
             if live is not None:
                 detach.extend(named(live, element, option, removing=True))
             continue
+        existing = find(after, element, option)
+        running = find(live, element, option) if live is not None else None
         if existing is None:
             device = element_of(spec, option, new=True)
             _refuse_missing_mount_tag(device, option)

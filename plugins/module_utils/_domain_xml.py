@@ -188,7 +188,7 @@ def xml_number(text):
 def spelled_alike(element, name, value):
     """Whether value is what element's attribute name already holds, as libvirt reads both: the same
     number (libvirt writes numbers its own way: a PCI bus='7' reads back bus='0x07', a USB vendor
-    id='0x1D6B' id='0x1d6b', a serial port='00' port='0'), or the same MAC address in another case.
+    id='0x1D6B' id='0x1d6b'), or the same MAC address in another case.
     A spelling with a leading 0 ('010') is compared as text: libvirt reads it as octal in some
     attributes and as decimal in others."""
     current = element.get(name)

@@ -362,6 +362,23 @@ def test_values_spelled_otherwise_than_libvirt_writes_them_settle_after_one_run(
         == ['0x1d6b', '0x0002']
 
 
+CEPH_DISK = ("<disk type='network' device='disk'><driver name='qemu' type='raw'{cache}/>"
+             "<source protocol='rbd' name='pool/image'><host name='mon1.example.org' port='6789'/>"
+             "<host name='mon2.example.org' port='6789'/><host name='mon3.example.org' port='6789'/></source>"
+             "<target dev='vdb' bus='virtio'/></disk>")
+
+
+def test_a_network_disks_hosts_keep_their_places_when_its_snippet_changes_it(scratch):
+    """A Ceph disk names its monitors in three <host> elements: a snippet changing its cache mode is written
+    once, each monitor where it was, and the same snippet again changes nothing."""
+    name = scratch.create('q35', devices=CEPH_DISK.format(cache=''))
+    changed_then_settled({'name': name, 'devices': [{'xml': CEPH_DISK.format(cache=" cache='none'")}]})
+    disk = testbed.parse(scratch.inactive_xml(name)).find("devices/disk/target[@dev='vdb']/..")
+    assert [host.get('name') for host in disk.findall('source/host')] == \
+        ['mon1.example.org', 'mon2.example.org', 'mon3.example.org']
+    assert disk.find('driver').get('cache') == 'none'
+
+
 USB_CDROM = "<disk type='file' device='cdrom'><source file='{iso}'/><target dev='sdb' bus='usb'{removable}/><readonly/></disk>"
 
 

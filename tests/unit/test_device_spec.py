@@ -316,6 +316,29 @@ def test_a_twin_given_with_its_address_is_removed_alone():
         assert [r.find('address').get('port') for r in dx.find_devices(root, 'redirdev')] == ['2']
 
 
+RBD = """<disk type='network' device='disk'><driver name='qemu' type='raw'{cache}/>
+  <source protocol='rbd' name='pool/image'>
+    <host name='mon1.example.org' port='6321'/><host name='mon2.example.org' port='6322'/>
+    <host name='mon3.example.org' port='6322'/></source>
+  <target dev='vdb' bus='virtio'/></disk>"""
+
+
+def test_repeated_children_go_onto_the_ones_at_their_position():
+    """A network disk's monitors are three <host> children: its own snippet changes nothing, a snippet
+    changing the cache mode keeps each host where it was, one changing the second host changes that one."""
+    hosts = {}
+    for cache, second in (('', 'mon2'), (" cache='none'", 'mon2'), (" cache='none'", 'mon9')):
+        change, disks = planned_devices(RBD.format(cache=''), [{'xml': RBD.format(cache=cache).replace(
+            'mon2', second)}], 'disk')
+        hosts[cache, second] = (change.changed, [h.get('name') for h in disks[-1].findall('source/host')],
+                                disks[-1].find('driver').get('cache'))
+    assert hosts == {('', 'mon2'): (False, ['mon1.example.org', 'mon2.example.org', 'mon3.example.org'], None),
+                     (" cache='none'", 'mon2'): (True, ['mon1.example.org', 'mon2.example.org', 'mon3.example.org'],
+                                                 'none'),
+                     (" cache='none'", 'mon9'): (True, ['mon1.example.org', 'mon9.example.org', 'mon3.example.org'],
+                                                 'none')}
+
+
 def test_the_snippet_of_the_filter_is_the_element_filled_from_the_domain():
     xml = spec_.snippet({'kind': 'disk', 'alias': 'data', 'source': '/d.img'},
                         domain_xml=dx.serialize(domain(stash={'hw_disk_bus': 'sata'})))
