@@ -355,8 +355,9 @@ def _overlay(element, wanted):
             element.set(name, value)
     if wanted.text and wanted.text.strip():
         element.text = wanted.text
-    # A repeated child (a network disk's hosts, a UDP chardev's two sources) goes onto the one at its
-    # position among those of its tag.
+    # A child that repeats (a network disk's hosts, a UDP chardev's two sources) goes onto the one at its
+    # position among those of its tag, and the element keeps as many of the tag as wanted gives: a list
+    # given is the list.
     positions = collections.Counter()
     for child in wanted:
         if not isinstance(child.tag, str):
@@ -372,6 +373,9 @@ def _overlay(element, wanted):
         else:
             current = _set_child(element, child.tag, {})
         _overlay(current, child)
+    for tag, count in positions.items():
+        for extra in element.findall(tag)[count:]:
+            element.remove(extra)
 
 
 # --- filling what a spec leaves out ----------------------------------------------------

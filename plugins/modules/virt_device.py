@@ -17,7 +17,8 @@ description:
     one the guest has). Two devices holding one alias are refused, and so is a channel taking the
     port name another channel has (QEMU starts no domain with two ports of one name).
   - A device that exists but differs from the spec gets the spec's attributes and elements (the others stay;
-    an element that repeats, such as a network disk's hosts, goes onto the one at its position);
+    an element that repeats, such as a network disk's hosts, goes onto the one at its position, and the
+    list the spec gives is the list);
     a cdrom's or floppy's medium and an interface's link state (on a bridge or network interface also its
     source, bandwidth and filter) are also updated live, other changes (a NIC's model, MTU or driver, a
     drive's cache mode or serial) wait for a cold boot (RV(domains.reboot_required)). An empty C(source) (V('')) takes the medium out of a cdrom or

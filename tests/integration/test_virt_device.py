@@ -370,13 +370,17 @@ CEPH_DISK = ("<disk type='network' device='disk'><driver name='qemu' type='raw'{
 
 def test_a_network_disks_hosts_keep_their_places_when_its_snippet_changes_it(scratch):
     """A Ceph disk names its monitors in three <host> elements: a snippet changing its cache mode is written
-    once, each monitor where it was, and the same snippet again changes nothing."""
+    once, each monitor where it was, and the same snippet again changes nothing; a snippet without the
+    second monitor leaves the other two."""
     name = scratch.create('q35', devices=CEPH_DISK.format(cache=''))
-    changed_then_settled({'name': name, 'devices': [{'xml': CEPH_DISK.format(cache=" cache='none'")}]})
-    disk = testbed.parse(scratch.inactive_xml(name)).find("devices/disk/target[@dev='vdb']/..")
-    assert [host.get('name') for host in disk.findall('source/host')] == \
-        ['mon1.example.org', 'mon2.example.org', 'mon3.example.org']
-    assert disk.find('driver').get('cache') == 'none'
+    snippets = [CEPH_DISK.format(cache=" cache='none'"),
+                CEPH_DISK.format(cache=" cache='none'").replace("<host name='mon2.example.org' port='6789'/>", '')]
+    for snippet, monitors in zip(snippets, (['mon1', 'mon2', 'mon3'], ['mon1', 'mon3'])):
+        changed_then_settled({'name': name, 'devices': [{'xml': snippet}]})
+        disk = testbed.parse(scratch.inactive_xml(name)).find("devices/disk/target[@dev='vdb']/..")
+        assert [host.get('name') for host in disk.findall('source/host')] == \
+            ['%s.example.org' % monitor for monitor in monitors]
+        assert disk.find('driver').get('cache') == 'none'
 
 
 USB_CDROM = "<disk type='file' device='cdrom'><source file='{iso}'/><target dev='sdb' bus='usb'{removable}/><readonly/></disk>"

@@ -325,18 +325,20 @@ RBD = """<disk type='network' device='disk'><driver name='qemu' type='raw'{cache
 
 def test_repeated_children_go_onto_the_ones_at_their_position():
     """A network disk's monitors are three <host> children: its own snippet changes nothing, a snippet
-    changing the cache mode keeps each host where it was, one changing the second host changes that one."""
+    changing the cache mode keeps each host where it was, one changing the second host changes that one,
+    one without the second host leaves two."""
+    second_host = "<host name='mon2.example.org' port='6322'/>"
     hosts = {}
-    for cache, second in (('', 'mon2'), (" cache='none'", 'mon2'), (" cache='none'", 'mon9')):
+    for cache, second in (('', second_host), (" cache='none'", second_host),
+                          (" cache='none'", second_host.replace('mon2', 'mon9')), ('', '')):
         change, disks = planned_devices(RBD.format(cache=''), [{'xml': RBD.format(cache=cache).replace(
-            'mon2', second)}], 'disk')
-        hosts[cache, second] = (change.changed, [h.get('name') for h in disks[-1].findall('source/host')],
-                                disks[-1].find('driver').get('cache'))
-    assert hosts == {('', 'mon2'): (False, ['mon1.example.org', 'mon2.example.org', 'mon3.example.org'], None),
-                     (" cache='none'", 'mon2'): (True, ['mon1.example.org', 'mon2.example.org', 'mon3.example.org'],
-                                                 'none'),
-                     (" cache='none'", 'mon9'): (True, ['mon1.example.org', 'mon9.example.org', 'mon3.example.org'],
-                                                 'none')}
+            second_host, second)}], 'disk')
+        hosts[cache, second[12:16]] = (change.changed, [h.get('name')[:4] for h in disks[-1].findall('source/host')],
+                                       disks[-1].find('driver').get('cache'))
+    assert hosts == {('', 'mon2'): (False, ['mon1', 'mon2', 'mon3'], None),
+                     (" cache='none'", 'mon2'): (True, ['mon1', 'mon2', 'mon3'], 'none'),
+                     (" cache='none'", 'mon9'): (True, ['mon1', 'mon9', 'mon3'], 'none'),
+                     ('', ''): (True, ['mon1', 'mon3'], None)}
 
 
 def test_the_snippet_of_the_filter_is_the_element_filled_from_the_domain():
