@@ -133,6 +133,8 @@ def element_of(spec, option='devices', new=False):
         if element.tag not in KINDS:
             raise InvalidOption('%s.xml' % option, spec['xml'], ['a snippet of one of: %s' % ', '.join(KINDS)],
                                 reason='<%s> is not a device' % element.tag)
+        # a running domain's device, given back as it shows it, is the device it defines
+        dx.without_runtime_names(element)
         if spec.get('alias'):
             _set_child(element, 'alias', {'name': user_alias(spec['alias'])})
         return element

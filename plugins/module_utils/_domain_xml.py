@@ -753,6 +753,28 @@ def abstract_devices(root, kinds=None):
 RUNTIME_CHILDREN = ('alias', 'address')
 # An attribute defined with this value is picked by libvirt at start (a VNC or SPICE port).
 PICKED_AT_START = '-1'
+# The host-side names libvirt gives a NIC at start, which a definition does not keep (libvirt drops a
+# target dev of these prefixes when it defines one).
+GENERATED_NIC_NAMES = ('vnet', 'macvtap', 'macvlan')
+
+
+def without_runtime_names(device):
+    """device (in place) without what a running domain's XML shows that libvirt drops from a definition:
+    QEMU's alias (a definition keeps a user alias, ua-..., alone), a NIC's generated host-side name, the
+    index of a disk's images."""
+    for alias in device.findall('alias'):
+        if not (alias.get('name') or '').startswith('ua-'):
+            device.remove(alias)
+    if device.tag == 'interface':
+        for target in device.findall('target'):
+            if (target.get('dev') or '').startswith(GENERATED_NIC_NAMES):
+                del target.attrib['dev']
+                if not target.attrib and len(target) == 0:
+                    device.remove(target)
+    if device.tag == 'disk':
+        for source in device.iter('source'):
+            source.attrib.pop('index', None)
+    return device
 
 
 def cold_boot_pending(persistent, live, kinds=None):

@@ -61,7 +61,10 @@ options:
         tag the guest mounts it by) or a dict of C(<target>) attributes; C(model) goes where libvirt keeps it
         for the kind (an attribute, or an interface's, video's or shmem's C(<model type>)), and is refused on
         the kinds that have none (channel, serial, console, redirdev, smartcard); C(driver) and C(address) are dicts of attributes; C(boot_order) an integer."
-      - Or C(xml), a device snippet (with an optional C(alias)).
+      - Or C(xml), a device snippet (with an optional C(alias)). A running domain's device may be given as its
+        live XML shows it - what a definition does not keep is left out (QEMU's alias, as against a user alias
+        C(ua-...); a NIC's host-side name that libvirt generates, C(vnet...), C(macvtap...), C(macvlan...); the
+        index of a disk's image).
       - A new disk needs an C(alias) or a C(target), a new interface an C(alias) or a C(mac), so that it can be
         found again; a new filesystem needs a C(target), by which libvirt finds it.
       - A device is found by its alias, else by what libvirt finds its kind by (a disk's target, an interface's

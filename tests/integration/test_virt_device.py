@@ -383,6 +383,23 @@ def test_a_network_disks_hosts_keep_their_places_when_its_snippet_changes_it(scr
         assert disk.find('driver').get('cache') == 'none'
 
 
+def test_a_running_domains_devices_given_back_as_it_shows_them_change_nothing(scratch):
+    """The live XML shows what a definition does not keep (QEMU's aliases, the NIC's tap name vnetN, the
+    index of a disk's image): each device given back as the running domain shows it changes nothing."""
+    disk = ("<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%s'/><backingStore/>"
+            "<target dev='vda' bus='virtio'/></disk>" % testbed.image(testbed.scratch_name('disk')))
+    name = scratch.create('q35', running=True, disk=False,
+                          devices=disk + "<interface type='ethernet'><model type='virtio'/></interface>")
+    live = testbed.parse(scratch.live_xml(name))
+    shown = live.findall('devices/disk') + live.findall('devices/interface') + live.findall('devices/video') \
+        + live.findall("devices/controller[@type='usb']") + live.findall('devices/memballoon')
+    assert live.find("devices/interface[@type='ethernet']/target").get('dev').startswith('vnet')
+    args = {'name': name, 'devices': [{'xml': testbed.serialize(device)} for device in shown]}
+    for check in (True, False):
+        result = testbed.run_module('virt_device', args, check=check)
+        assert result.get('failed') is not True and result['changed'] is False, result
+
+
 USB_CDROM = "<disk type='file' device='cdrom'><source file='{iso}'/><target dev='sdb' bus='usb'{removable}/><readonly/></disk>"
 
 

@@ -234,6 +234,12 @@ def parse(xml):
     return etree.fromstring(xml.encode())
 
 
+def serialize(element):
+    """One element's XML, without the text that follows it."""
+    from lxml import etree
+    return etree.tostring(element, encoding='unicode', with_tail=False)
+
+
 def disks(xml):
     """(device, target, bus) of every disk, in document order."""
     return [(d.get('device'), d.find('target').get('dev'), d.find('target').get('bus'))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
@@ -369,3 +371,20 @@ def test_what_qemu_refuses_to_start_of_a_definition_libvirt_takes():
     for _twice in range(2):
         dx.append_device(root, dx.parse(agent, root_tag=None))
     assert dx.qemu_start_refusal(root) == 'virtio-serial-bus: A port already exists by name org.qemu.guest_agent.0'
+
+
+def test_a_running_domains_names_are_left_out_as_a_definition_leaves_them():
+    """libvirt drops these when it defines a device (probed against libvirtd, see test_virt_device.py):
+    QEMU's alias but not a user alias, a NIC's generated host-side name but not one given, a disk image's index."""
+    shown = dx.parse("""<devices>
+      <interface type='ethernet'><target dev='vnet12'/><alias name='net0'/></interface>
+      <interface type='ethernet'><target dev='tap-web' managed='no'/><alias name='ua-web'/></interface>
+      <interface type='direct'><target dev='macvtap3'/></interface>
+      <disk type='file' device='disk'><source file='/a.img' index='2'/><backingStore/><target dev='vda'/>
+        <alias name='virtio-disk0'/></disk></devices>""", root_tag=None)
+    kept = [re.sub(r'>\s+<', '><', dx.serialize(dx.without_runtime_names(device))).strip() for device in shown]
+    assert kept == ['<interface type="ethernet"/>',
+                    '<interface type="ethernet"><target dev="tap-web" managed="no"/><alias name="ua-web"/></interface>',
+                    '<interface type="direct"/>',
+                    '<disk type="file" device="disk"><source file="/a.img"/><backingStore/><target dev="vda"/>'
+                    '</disk>']
