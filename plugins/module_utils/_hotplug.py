@@ -279,17 +279,15 @@ def _holding(live, device, leaving):
 
 def _as_definition(live):
     """A copy of the live XML without what each running domain has of its own (its id, libvirt's
-    aliases, tap names, security labels, pty names, the display ports picked at start), none of which
-    places a device: the running domains of one template then ask one question."""
+    aliases, tap names, disk image indexes, security labels, pty names, the display ports picked at
+    start), none of which places a device: the running domains of one template then ask one question."""
     copy = dx.clone(live)
     copy.attrib.pop('id', None)
     for label in copy.findall('seclabel'):
         copy.remove(label)
     for element in dx.devices(copy):
-        alias = element.find('alias')
-        if alias is not None and not (alias.get('name') or '').startswith('ua-'):
-            element.remove(alias)
-        if element.tag == 'interface':
+        dx.without_runtime_names(element)
+        if element.tag == 'interface':  # a tap name given in the definition too
             for target in element.findall('target'):
                 element.remove(target)
         element.attrib.pop('tty', None)
