@@ -21,7 +21,8 @@ from ansible_collections.virtuned.libvirt.plugins.module_utils._runner import Ch
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import InvalidOption, VirtunedError
 
 KINDS = ('disk', 'interface', 'controller', 'input', 'rng', 'video', 'sound', 'watchdog', 'channel', 'serial',
-         'console', 'filesystem', 'hostdev', 'redirdev', 'memballoon', 'panic', 'vsock', 'tpm', 'smartcard', 'shmem')
+         'console', 'filesystem', 'hostdev', 'redirdev', 'memballoon', 'panic', 'vsock', 'tpm', 'smartcard', 'shmem',
+         'parallel', 'hub', 'iommu', 'graphics', 'audio')
 
 # key -> (the Python types it takes, how the allowed values read in a message)
 KEYS = {
@@ -86,6 +87,7 @@ def check(spec, option='devices'):
                             reason='an xml snippet carries its own attributes')
     if 'kind' in spec and spec['kind'] not in KINDS:
         raise InvalidOption('%s.kind' % option, spec['kind'], KINDS)
+    _refuse_alias_on_aliasless(spec.get('kind'), spec, option)
     if spec.get('alias') is not None and not USER_ALIAS.match(user_alias(spec['alias'])):
         raise InvalidOption('%s.alias' % option, spec['alias'], [KEYS['alias'][1]])
     if spec.get('boot_order') is not None and spec['boot_order'] < 1:
@@ -93,6 +95,13 @@ def check(spec, option='devices'):
     if spec.get('model') is not None and spec.get('kind') in dx.MODELLESS_KINDS:
         raise InvalidOption('%s.model' % option, spec['model'], ['no model on a %s' % spec['kind']],
                             reason="libvirt's schema gives a <%s> no model" % spec['kind'])
+
+
+def _refuse_alias_on_aliasless(kind, spec, option):
+    if spec.get('alias') is not None and kind in dx.ALIASLESS_KINDS:
+        raise InvalidOption('%s.alias' % option, spec['alias'], ['no alias on a %s' % kind],
+                            reason="libvirt's schema gives a <%s> no alias: it is found by its %s"
+                            % (kind, 'type' if kind == 'graphics' else 'id'))
 
 
 def check_all(params):
@@ -135,6 +144,7 @@ def element_of(spec, option='devices', new=False):
                                 reason='<%s> is not a device' % element.tag)
         # a running domain's device, given back as it shows it, is the device it defines
         dx.without_runtime_names(element)
+        _refuse_alias_on_aliasless(element.tag, spec, option)
         if spec.get('alias'):
             _set_child(element, 'alias', {'name': user_alias(spec['alias'])})
         return element

@@ -197,7 +197,16 @@ def spelled_alike(element, name, value):
     if element.tag == 'mac' and name == 'address':
         return current.lower() == value.lower()
     number = _unambiguous_number(value)
+    if number and _rounded_up_to_a_power_of_two(element, name):
+        number = 1 << (number - 1).bit_length()
     return number is not None and number == _unambiguous_number(current)
+
+
+def _rounded_up_to_a_power_of_two(element, name):
+    """A video model's ram and vram: libvirt keeps the next power of two (virDomainVideoDefPostParse;
+    vram='9216' reads back vram='16384')."""
+    parent = element.getparent()
+    return element.tag == 'model' and name in ('ram', 'vram') and parent is not None and parent.tag == 'video'
 
 
 def _unambiguous_number(text):
@@ -474,7 +483,10 @@ def is_machine_q35(root):
 # host's schema by tests/integration/test_schema_paths.py): a <model type> child for these kinds, no model at
 # all for the device kinds below, the model attribute for every other kind.
 MODEL_CHILD_KINDS = ('interface', 'video', 'shmem')
-MODELLESS_KINDS = ('channel', 'serial', 'console', 'redirdev', 'smartcard')
+MODELLESS_KINDS = ('channel', 'serial', 'console', 'redirdev', 'smartcard', 'parallel', 'hub', 'graphics', 'audio')
+# Device kinds libvirt's schema gives no <alias> (the same test checks it): found by their type (graphics:
+# one of each type) or id (audio), never by an alias.
+ALIASLESS_KINDS = ('graphics', 'audio')
 # The device kinds a domain has at most one of (the schema's <devices> makes them optional, the others
 # zeroOrMore; checked by the same test): a spec of the kind is the one the domain has, whatever its model.
 # Not the watchdog, which libvirt 9.1 takes several of.
@@ -584,6 +596,11 @@ def libvirt_key(element):
         return (kind, element.get('type'), element.get('bus'))
     if kind in SINGLE_DEVICE_KINDS:
         return (kind,)
+    if kind in ('graphics', 'audio'):
+        # a domain has one graphics device of each type (the QEMU driver refuses a second); audio backends
+        # are numbered by their id
+        name = element.get('type') if kind == 'graphics' else element.get('id')
+        return (kind, name) if name else None
     if kind in ('filesystem', 'shmem'):
         # a filesystem's target dir is the tag the guest mounts it by; a shmem is known by its name
         name = filesystem_target(element) if kind == 'filesystem' else element.get('name')
@@ -594,7 +611,10 @@ def libvirt_key(element):
         port = target.get('port') if target is not None else None
         if port is None:
             return None
-        return (kind, target.get('type'), port) if kind == 'console' else (kind, port)
+        if kind == 'console':
+            # libvirt makes a console without a target type the serial console (virDomainDefAddConsoleCompat)
+            return (kind, target.get('type') or 'serial', port)
+        return (kind, port)
     if kind == 'channel':
         known_by = channel_target(element)
         return (kind,) + known_by if known_by is not None else None
@@ -767,7 +787,8 @@ def without_runtime_names(device):
             device.remove(alias)
     if device.tag == 'interface':
         for target in device.findall('target'):
-            if (target.get('dev') or '').startswith(GENERATED_NIC_NAMES):
+            # a tap the user made (managed='no') keeps its name, whatever it looks like
+            if target.get('managed') != 'no' and (target.get('dev') or '').startswith(GENERATED_NIC_NAMES):
                 del target.attrib['dev']
                 if not target.attrib and len(target) == 0:
                     device.remove(target)

@@ -26,8 +26,8 @@ description:
     fixes the others); a new drive without a medium is not hot-plugged, and a USB cdrom without one is refused
     (QEMU would not start the domain).
   - A value libvirt reads as the one the device has is no change, however the spec spells it - numbers by
-    value (an address with C(bus=7) is libvirt's C(bus='0x07')), MAC addresses in either case - since libvirt
-    writes them its own way.
+    value (an address with C(bus=7) is libvirt's C(bus='0x07'); a video's C(ram) and C(vram) as the power of
+    two libvirt rounds them up to), MAC addresses in either case - since libvirt writes them its own way.
   - What a new device's spec leaves out is filled from the domain, in this order - the domain's stashed
     C(hw_*) values (see M(virtuned.libvirt.virt_device_bus)), its guest OS's recommendations, then libvirt's
     defaults - and the result says where each filled value came from (RV(domains.filled)). A virtio device on
@@ -51,7 +51,8 @@ options:
         XML snippet.
       - "Abstract form keys: C(kind) (required: V(disk), V(interface), V(controller), V(input), V(rng), V(video),
         V(sound), V(watchdog), V(channel), V(serial), V(console), V(filesystem), V(hostdev), V(redirdev),
-        V(memballoon), V(panic), V(vsock), V(tpm), V(smartcard), V(shmem)), C(alias), C(type), C(device)
+        V(memballoon), V(panic), V(vsock), V(tpm), V(smartcard), V(shmem), V(parallel), V(hub), V(iommu),
+        V(graphics), V(audio)), C(alias) (none on graphics and audio: libvirt gives them none), C(type), C(device)
         (disks), C(bus), C(model), C(source), C(target), C(mac), C(driver), C(boot_order), C(address), C(index)
         (controllers), C(readonly) (disks), C(action) (watchdogs)."
       - "C(source) is a path for file-backed disks, filesystems, file serials and an rng's backend, otherwise a
@@ -60,16 +61,19 @@ options:
         disk's device name (V(vdb); left out, the next free name on its bus), a filesystem's target dir (the
         tag the guest mounts it by) or a dict of C(<target>) attributes; C(model) goes where libvirt keeps it
         for the kind (an attribute, or an interface's, video's or shmem's C(<model type>)), and is refused on
-        the kinds that have none (channel, serial, console, redirdev, smartcard); C(driver) and C(address) are dicts of attributes; C(boot_order) an integer."
+        the kinds that have none (channel, serial, console, redirdev, smartcard, parallel, hub, graphics, audio);
+        C(driver) and C(address) are dicts of attributes; C(boot_order) an integer."
       - Or C(xml), a device snippet (with an optional C(alias)). A running domain's device may be given as its
         live XML shows it - what a definition does not keep is left out (QEMU's alias, as against a user alias
-        C(ua-...); a NIC's host-side name that libvirt generates, C(vnet...), C(macvtap...), C(macvlan...); the
-        index of a disk's image).
+        C(ua-...); a NIC's host-side name that libvirt generates, C(vnet...), C(macvtap...), C(macvlan...), unless
+        the NIC is a tap the user made, C(managed='no'); the index of a disk's image).
       - A new disk needs an C(alias) or a C(target), a new interface an C(alias) or a C(mac), so that it can be
         found again; a new filesystem needs a C(target), by which libvirt finds it.
       - A device is found by its alias, else by what libvirt finds its kind by (a disk's target, an interface's
         MAC, a controller's type, index and model, an input's type and bus, a serial port's C(target.port), a
-        channel's C(target.name), a filesystem's target, the C(<source>) of a host device, the kind alone for
+        console's target type and port (without a type, the serial console, as libvirt makes it), a
+        channel's C(target.name), a filesystem's target, the C(<source>) of a host device, a graphics device's
+        type, an audio backend's id, the kind alone for
         the memballoon, vsock and IOMMU a domain has one of); a spec that leaves that out takes the device of
         its kind and type. Among devices of one key (two USB redirections, two video heads) the spec takes the
         one it leaves as it is, else the one at its C(address); with O(state=absent) a spec with an

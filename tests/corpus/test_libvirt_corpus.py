@@ -322,6 +322,8 @@ def test_every_device_given_back_is_found_again(hypervisor):
         name = '/'.join(path.split(os.sep)[-2:])
         as_libvirt_writes = name.startswith('qemuxml2xmloutdata/')
         snippets = [dx.serialize(device) for device in dx.devices(root)]
+        # an address libvirt's own test file gives two devices (two hubs at bus 0 and no port) names neither alone
+        addresses = collections.Counter(dx.serialize(a) for d in dx.devices(root) for a in d.findall('address'))
         for position, device in enumerate(dx.devices(root)):
             device.set('corpus-position', str(position))  # what a plan keeps of a device, whatever it changes
         state = types.SimpleNamespace(before=root, before_xml=dx.serialize(root), running=False, live=None)
@@ -345,7 +347,9 @@ def test_every_device_given_back_is_found_again(hypervisor):
                 gone = [other for other in dx.devices(root) if other.get('corpus-position') not in kept]
                 others = [other for other in gone if other is not device
                           and not (device.tag == 'serial' and other.tag == 'console')]
-                if device not in gone or (as_libvirt_writes and 'address' in form and others):
+                address_alone = 'address' in form and all(addresses[dx.serialize(a)] == 1
+                                                          for a in device.findall('address'))
+                if device not in gone or (as_libvirt_writes and address_alone and others):
                     removed = [other.tag for other in gone]
                     failures.append('%s device %d: %r absent removes %s' % (name, position, form, removed))
     assert counts['devices'] > 5000, counts

@@ -258,7 +258,8 @@ def changed_then_settled(args):
     planned = testbed.run_module('virt_device', args, check=True)
     done = testbed.run_module('virt_device', args)
     assert planned['changed'] is done['changed'] is True, done
-    assert testbed.run_module('virt_device', args)['changed'] is False
+    again = testbed.run_module('virt_device', args)
+    assert again.get('failed') is not True and again['changed'] is False, again
 
 
 def test_filesystems_are_found_by_their_target_dir_and_the_guest_runs_with_both(scratch):
@@ -400,6 +401,55 @@ def test_a_running_domains_devices_given_back_as_it_shows_them_change_nothing(sc
         assert result.get('failed') is not True and result['changed'] is False, result
 
 
+# Devices as OpenStack Nova writes them (its libvirt config tests): each once defined, libvirt keeps it otherwise.
+NOVA_WRITTEN = [
+    # libvirt makes a console without a target type the serial console, and adds the serial port it shows
+    ("<console type='pty'><target port='0'/></console>",
+     lambda root: [(e.tag, e.find('target').get('type')) for e in root.findall('devices/serial')
+                   + root.findall('devices/console')] == [('serial', 'isa-serial'), ('console', 'serial')]),
+    # a tap the user made (managed='no') keeps its name, though it looks like one libvirt generates
+    ("<interface type='ethernet'><mac address='DE:AD:BE:EF:CA:FE'/><model type='virtio'/>"
+     "<target dev='vnet0' managed='no'/></interface>",
+     lambda root: root.find("devices/interface[@type='ethernet']/target").attrib == {'dev': 'vnet0', 'managed': 'no'}),
+    # libvirt keeps a video's ram and vram rounded up to a power of two
+    ("<video><model type='qxl' vram='9216' heads='1'/></video>",
+     lambda root: root.find("devices/video/model[@type='qxl']").get('vram') == '16384'),
+]
+
+
+@pytest.mark.parametrize('snippet, as_libvirt_keeps_it', NOVA_WRITTEN)
+def test_devices_libvirt_keeps_otherwise_than_written_settle_after_one_run(scratch, snippet, as_libvirt_keeps_it):
+    name = scratch.create('q35')
+    changed_then_settled({'name': name, 'devices': [{'xml': snippet}]})
+    assert as_libvirt_keeps_it(testbed.parse(scratch.inactive_xml(name)))
+
+
+def test_graphics_audio_a_parallel_port_a_usb_hub_and_an_iommu_are_devices_too(scratch):
+    """The domain's own VNC graphics and audio, as virt_device_info returns them, change nothing; SPICE
+    graphics, a parallel port, a USB hub and an IOMMU are added (the guest runs with them), found again,
+    and removed; on the running domain they wait for the cold boot, in check mode as in the run."""
+    name = scratch.create('q35')
+    own = [d for d in testbed.run_module('virt_device_info', {'name': name})['domains'][name]['devices']
+           if d['kind'] in ('graphics', 'audio')]
+    assert sorted(d['kind'] for d in own) == ['audio', 'graphics']
+    for check in (True, False):
+        assert testbed.run_module('virt_device', {'name': name, 'devices': own}, check=check)['changed'] is False
+    added = [{'xml': "<graphics type='spice' autoport='yes' listen='127.0.0.1'/>"},
+             {'kind': 'parallel', 'type': 'pty'}, {'xml': "<hub type='usb'/>"}, {'kind': 'iommu', 'model': 'intel'}]
+    changed_then_settled({'name': name, 'devices': added})
+    live = testbed.parse(scratch.live_xml_when_started(name))
+    wanted = ("devices/graphics[@type='spice']", 'devices/parallel', 'devices/hub', "devices/iommu[@model='intel']")
+    assert [live.find(path) is not None for path in wanted] == [True] * 4
+    gone = [{'kind': 'graphics', 'type': 'spice'}, {'kind': 'parallel'}, {'kind': 'hub'}, {'kind': 'iommu'}]
+    changed_then_settled({'name': name, 'devices': gone, 'state': 'absent'})
+    scratch.start(name)
+    args = {'name': name, 'devices': added[:1]}
+    check_then_run_agree(args, name, ['not attached'], reboot_required=True)
+    persistent = testbed.parse(scratch.inactive_xml(name))
+    assert persistent.find("devices/graphics[@type='spice']") is not None
+    assert testbed.parse(scratch.live_xml(name)).find("devices/graphics[@type='spice']") is None
+
+
 USB_CDROM = "<disk type='file' device='cdrom'><source file='{iso}'/><target dev='sdb' bus='usb'{removable}/><readonly/></disk>"
 
 
@@ -445,6 +495,8 @@ def test_a_usb_cdrom_takes_a_new_medium_live_only_when_removable(scratch, remova
     ([{'kind': 'video', 'model': 'no-such-model'}], 'devices', 'libvirt refuses'),
     ([{'kind': 'serial', 'alias': 's', 'model': 'isa-serial'}], 'devices[0].model', 'gives a <serial> no model'),
     ([{'kind': 'filesystem', 'alias': 'fs', 'source': '/srv'}], 'devices[0].target', 'finds filesystems by it'),
+    ([{'kind': 'graphics', 'type': 'vnc', 'alias': 'screen'}], 'devices[0].alias', 'gives a <graphics> no alias'),
+    ([{'xml': "<audio id='1' type='none'/>", 'alias': 'sound'}], 'devices[0].alias', 'gives a <audio> no alias'),
 ])
 def test_a_bad_spec_is_refused_and_nothing_changes(scratch, devices, option, fragment):
     names = [scratch.create('q35'), scratch.create('q35', running=True)]

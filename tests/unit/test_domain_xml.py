@@ -375,16 +375,39 @@ def test_what_qemu_refuses_to_start_of_a_definition_libvirt_takes():
 
 def test_a_running_domains_names_are_left_out_as_a_definition_leaves_them():
     """libvirt drops these when it defines a device (probed against libvirtd, see test_virt_device.py):
-    QEMU's alias but not a user alias, a NIC's generated host-side name but not one given, a disk image's index."""
+    QEMU's alias but not a user alias, a NIC's generated host-side name but not one given (nor a tap the user
+    made, managed='no', whatever its name), a disk image's index."""
     shown = dx.parse("""<devices>
       <interface type='ethernet'><target dev='vnet12'/><alias name='net0'/></interface>
       <interface type='ethernet'><target dev='tap-web' managed='no'/><alias name='ua-web'/></interface>
+      <interface type='ethernet'><target dev='vnet0' managed='no'/></interface>
       <interface type='direct'><target dev='macvtap3'/></interface>
       <disk type='file' device='disk'><source file='/a.img' index='2'/><backingStore/><target dev='vda'/>
         <alias name='virtio-disk0'/></disk></devices>""", root_tag=None)
     kept = [re.sub(r'>\s+<', '><', dx.serialize(dx.without_runtime_names(device))).strip() for device in shown]
     assert kept == ['<interface type="ethernet"/>',
                     '<interface type="ethernet"><target dev="tap-web" managed="no"/><alias name="ua-web"/></interface>',
+                    '<interface type="ethernet"><target dev="vnet0" managed="no"/></interface>',
                     '<interface type="direct"/>',
                     '<disk type="file" device="disk"><source file="/a.img"/><backingStore/><target dev="vda"/>'
                     '</disk>']
+
+
+@pytest.mark.parametrize('device, key', [
+    # libvirt makes a console without a target type the serial console
+    ("<console type='pty'><target port='0'/></console>", ('console', 'serial', '0')),
+    ("<console type='pty'><target type='virtio' port='0'/></console>", ('console', 'virtio', '0')),
+    # one graphics device of each type; audio backends by their id
+    ("<graphics type='spice' autoport='yes'/>", ('graphics', 'spice')),
+    ("<audio id='2' type='none'/>", ('audio', '2')),
+    ("<iommu model='intel'/>", ('iommu',)),
+])
+def test_libvirt_finds_these_devices_by_this_key(device, key):
+    assert dx.libvirt_key(dx.parse(device, root_tag=None)) == key
+
+
+@pytest.mark.parametrize('written, kept, alike', [('9216', '16384', True), ('16384', '16384', True),
+                                                  ('16385', '16384', False), ('8192', '16384', False)])
+def test_a_video_ram_is_read_as_the_power_of_two_libvirt_rounds_it_up_to(written, kept, alike):
+    video = dx.parse("<video><model type='qxl' vram='%s' ram='%s'/></video>" % (kept, kept), root_tag=None)
+    assert [dx.spelled_alike(video.find('model'), name, written) for name in ('vram', 'ram')] == [alike] * 2
