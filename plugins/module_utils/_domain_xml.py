@@ -484,8 +484,9 @@ def is_machine_q35(root):
 # all for the device kinds below, the model attribute for every other kind.
 MODEL_CHILD_KINDS = ('interface', 'video', 'shmem')
 MODELLESS_KINDS = ('channel', 'serial', 'console', 'redirdev', 'smartcard', 'parallel', 'hub', 'graphics', 'audio')
-# Device kinds libvirt's schema gives no <alias> (the same test checks it): found by their type (graphics:
-# one of each type) or id (audio), never by an alias.
+# Device kinds libvirt 9.0's domaincommon.rng gives no <alias>, found by their type (graphics: one of each
+# type) or id (audio) instead; an alias on one is refused up front. (A smartcard has none either: the
+# pre-flight's schema check refuses one, with the schema's reason.)
 ALIASLESS_KINDS = ('graphics', 'audio')
 # The device kinds a domain has at most one of (the schema's <devices> makes them optional, the others
 # zeroOrMore; checked by the same test): a spec of the kind is the one the domain has, whatever its model.
