@@ -317,12 +317,12 @@ def identified(element):
 def merged(existing, wanted):
     """existing with every attribute, child element and text wanted gives: what the device becomes.
     What wanted does not name (a target's bus, the address) stays; an empty <source/> takes the medium
-    out of a cdrom or floppy. The result is the device as libvirt keeps it (dx.as_libvirt_keeps)."""
+    out of a cdrom or floppy."""
     result = dx.clone(existing)
     _overlay(result, wanted)
     if _asks_no_medium(wanted):
         _take_medium_out(result)
-    return dx.as_libvirt_keeps(result)
+    return result
 
 
 def _asks_no_medium(element):
