@@ -779,6 +779,23 @@ PICKED_AT_START = '-1'
 GENERATED_NIC_NAMES = ('vnet', 'macvtap', 'macvlan')
 
 
+def as_libvirt_keeps(device):
+    """device (in place) as libvirt's post-parse rewrites it when it defines it (domain_postparse.c, probed
+    with libvirt 9.0): SPICE graphics with no port, no TLS port and autoport off listens nowhere, so libvirt
+    keeps <listen type='none'/> in place of its listen address."""
+    if device.tag == 'graphics' and device.get('type') == 'spice':
+        listens = device.findall('listen')
+        no_port = all(device.get(port) in (None, '0') for port in ('port', 'tlsPort'))
+        unplugged = device.get('autoport') != 'yes' and no_port
+        if unplugged and len(listens) <= 1 and all(listen.get('type') in ('address', 'none') for listen in listens):
+            for name in ('listen', 'autoport', 'port', 'tlsPort'):
+                device.attrib.pop(name, None)
+            for listen in listens:
+                device.remove(listen)
+            device.insert(0, new_element('listen', {'type': 'none'}))
+    return device
+
+
 def without_runtime_names(device):
     """device (in place) without what a running domain's XML shows that libvirt drops from a definition:
     QEMU's alias (a definition keeps a user alias, ua-..., alone), a NIC's generated host-side name, the

@@ -411,6 +411,9 @@ NOVA_WRITTEN = [
     ("<interface type='ethernet'><mac address='DE:AD:BE:EF:CA:FE'/><model type='virtio'/>"
      "<target dev='vnet0' managed='no'/></interface>",
      lambda root: root.find("devices/interface[@type='ethernet']/target").attrib == {'dev': 'vnet0', 'managed': 'no'}),
+    # SPICE with no port and autoport off listens nowhere: libvirt keeps <listen type='none'/> for its address
+    ("<graphics type='spice' autoport='no' keymap='en_US' listen='127.0.0.1'/>",
+     lambda root: [listen.get('type') for listen in root.findall("devices/graphics[@type='spice']/listen")] == ['none']),
     # libvirt keeps a video's ram and vram rounded up to a power of two
     ("<video><model type='qxl' vram='9216' heads='1'/></video>",
      lambda root: root.find("devices/video/model[@type='qxl']").get('vram') == '16384'),

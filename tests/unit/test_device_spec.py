@@ -252,6 +252,30 @@ def test_a_change_keeps_what_the_spec_does_not_name():
     assert changed.find('address').get('bus') == '0x04' and dx.disk_bus(changed) == 'virtio'
 
 
+@pytest.mark.parametrize('existing', [
+    # as libvirt writes the definition of a SPICE display without a port
+    "<graphics type='spice'><listen type='none'/></graphics>",
+    # as another tool's file gives it, before libvirt has read it
+    "<graphics type='spice'/>",
+])
+@pytest.mark.parametrize('asked', [
+    "<graphics type='spice'/>",
+    "<graphics type='spice' autoport='no' keymap='en_US' listen='127.0.0.1'/>",
+])
+def test_a_spice_display_without_a_port_is_no_change_in_either_form(existing, asked):
+    root = domain()
+    keymap = " keymap='en_US'" if 'keymap' in asked else ''
+    dx.append_device(root, dx.parse(existing.replace("type='spice'", "type='spice'" + keymap, 1), root_tag=None))
+    assert dx.same_document(planned(root, [{'xml': asked}]).after, root)
+
+
+def test_a_spice_display_given_a_port_is_a_change():
+    root = domain()
+    dx.append_device(root, dx.parse("<graphics type='spice'><listen type='none'/></graphics>", root_tag=None))
+    after = planned(root, [{'xml': "<graphics type='spice' autoport='no' port='5905'/>"}]).after
+    assert after.find('devices/graphics').get('port') == '5905'
+
+
 LIBVIRT_SPELLED = """<interface type='network'><mac address='52:54:00:ab:cd:ef'/><source network='default'/>
   <model type='virtio'/><address type='pci' domain='0x0000' bus='0x07' slot='0x00' function='0x0'/></interface>
 <hostdev mode='subsystem' type='usb' managed='no'><source><vendor id='0x1d6b'/><product id='0x0002'/></source>

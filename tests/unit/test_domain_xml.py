@@ -411,3 +411,21 @@ def test_libvirt_finds_these_devices_by_this_key(device, key):
 def test_a_video_ram_is_read_as_the_power_of_two_libvirt_rounds_it_up_to(written, kept, alike):
     video = dx.parse("<video><model type='qxl' vram='%s' ram='%s'/></video>" % (kept, kept), root_tag=None)
     assert [dx.spelled_alike(video.find('model'), name, written) for name in ('vram', 'ram')] == [alike] * 2
+
+
+@pytest.mark.parametrize('graphics, kept', [
+    # no port, no TLS port, autoport off: libvirt keeps a SPICE display listening nowhere
+    ("<graphics type='spice' autoport='no' keymap='en_US' listen='127.0.0.1'/>",
+     '<graphics type="spice" keymap="en_US"><listen type="none"/></graphics>'),
+    ("<graphics type='spice'><listen type='address' address='0.0.0.0'/><image compression='off'/></graphics>",
+     '<graphics type="spice"><listen type="none"/><image compression="off"/></graphics>'),
+    # a port, autoport, a network listen or VNC: as written
+    ("<graphics type='spice' autoport='no' port='5905'/>", '<graphics type="spice" autoport="no" port="5905"/>'),
+    ("<graphics type='spice' autoport='yes' listen='127.0.0.1'/>",
+     '<graphics type="spice" autoport="yes" listen="127.0.0.1"/>'),
+    ("<graphics type='spice'><listen type='network' network='default'/></graphics>",
+     '<graphics type="spice"><listen type="network" network="default"/></graphics>'),
+    ("<graphics type='vnc' autoport='no' listen='127.0.0.1'/>", '<graphics type="vnc" autoport="no" listen="127.0.0.1"/>'),
+])
+def test_a_spice_display_without_ports_is_kept_as_listening_nowhere(graphics, kept):
+    assert dx.serialize(dx.as_libvirt_keeps(dx.parse(graphics, root_tag=None))) == kept
