@@ -22,7 +22,7 @@ from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import In
 
 KINDS = ('disk', 'interface', 'controller', 'input', 'rng', 'video', 'sound', 'watchdog', 'channel', 'serial',
          'console', 'filesystem', 'hostdev', 'redirdev', 'memballoon', 'panic', 'vsock', 'tpm', 'smartcard', 'shmem',
-         'parallel', 'hub', 'iommu', 'graphics', 'audio')
+         'parallel', 'hub', 'iommu', 'graphics', 'audio', 'memory')
 
 # key -> (the Python types it takes, how the allowed values read in a message)
 KEYS = {
@@ -370,6 +370,8 @@ def _refuse_empty_source(wanted, device, option, spec):
 
 
 def _overlay(element, wanted):
+    if dx.same_quantity(element, wanted):
+        return  # a size in another unit (<size unit='GiB'>1</size>): libvirt's number and unit stay
     for name, value in wanted.attrib.items():
         # libvirt's spelling of the same value stays: a spec's own spelling would read back as a change
         if not dx.spelled_alike(element, name, value):

@@ -17,7 +17,7 @@ try:
 except ImportError:  # pragma: no cover - reported by the modules through missing_required_lib
     etree = None
 
-from ansible_collections.virtuned.libvirt.plugins.module_utils._device_tables import VIRTIO_FLAVOURS
+from ansible_collections.virtuned.libvirt.plugins.module_utils._device_tables import VIRTIO_FLAVOURS, X86_ARCHES
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import VirtunedError
 
 METADATA_NS = 'https://virtuned.dev/xmlns/libvirt/1'
@@ -150,17 +150,30 @@ def memory_kib(element, attribute=None):
     keeps it (rounded up); None when there is none or libvirt would not read it."""
     if element is None:
         return None
-    text = element.get(attribute) if attribute else element.text
-    unit = (element.get('unit') or 'KiB').strip().lower()
+    size = _scaled(element.get(attribute) if attribute else element.text, element.get('unit') or 'KiB')
+    return None if size is None else -(-size // 1024)
+
+
+def _scaled(text, unit):
+    """The number of bytes a number and its unit give, as libvirt scales them, or None."""
+    unit = unit.strip().lower()
     if not text or not text.strip().isdigit():
         return None
     if unit in ('b', 'byte', 'bytes'):
-        scale = 1
-    elif unit[:1] in _UNIT_POWERS and unit[1:] in ('', 'ib', 'b'):
-        scale = (1000 if unit[1:] == 'b' else 1024) ** _UNIT_POWERS[unit[:1]]
-    else:
-        return None
-    return -(-int(text) * scale // 1024)
+        return int(text)
+    if unit[:1] in _UNIT_POWERS and unit[1:] in ('', 'ib', 'b'):
+        return int(text) * (1000 if unit[1:] == 'b' else 1024) ** _UNIT_POWERS[unit[:1]]
+    return None
+
+
+def same_quantity(element, wanted):
+    """Whether two elements that both give a number and its unit (a memory device's <size unit='GiB'>1</size>)
+    give the same quantity: libvirt writes sizes in a unit of its own (<size unit='KiB'>1048576</size>),
+    rounded up to whole KiB (<size unit='MB'>500</size> reads back as 488282 KiB)."""
+    if element.get('unit') is None or wanted.get('unit') is None:
+        return False
+    size = memory_kib(element)
+    return size is not None and size == memory_kib(wanted)
 
 
 # The bus on which a start finds a USB device given by vendor and product on the host, as the live XML
@@ -622,6 +635,10 @@ def libvirt_key(element):
     if kind == 'hostdev':
         source = hostdev_source(element)
         return (kind, element.get('mode', 'subsystem'), element.get('type'), source) if source else None
+    if kind == 'memory':
+        # libvirt finds a memory device by its model, size and guest NUMA node (virDomainMemoryFindByDef)
+        size = memory_kib(element.find('target/size'))
+        return (kind, element.get('model'), size, (element.findtext('target/node') or '').strip()) if size else None
     return None
 
 
@@ -685,7 +702,20 @@ def qemu_start_refusal(root):
     empty = [disk_target(d) for d in disks(root, 'cdrom') if disk_bus(d) == 'usb' and without_medium(d)]
     if empty:
         return 'usb-storage: drive property not set (the USB cdrom %s has no medium)' % ', '.join(empty)
+    if memory_hotplug_without_acpi(root):
+        return 'memory hotplug is not enabled: missing acpi device or acpi disabled (a DIMM needs <features><acpi/>)'
     return None
+
+
+# Memory device models QEMU plugs as DIMMs, through ACPI on x86, at start as at a hot-plug.
+DIMM_MODELS = ('dimm', 'nvdimm')
+
+
+def memory_hotplug_without_acpi(root, devices=None):
+    """Whether root, an x86 definition without ACPI, has a DIMM among devices (default: its own)."""
+    devices = find_devices(root, 'memory') if devices is None else devices
+    return (os_type(root)['arch'] in X86_ARCHES and root.find('features/acpi') is None
+            and any(d.tag == 'memory' and d.get('model') in DIMM_MODELS for d in devices))
 
 
 def virtio_port_name(channel):

@@ -20,6 +20,8 @@ questions are answered here:
 - whether a device to unplug is held where it sits: its PCI address in the live XML says (the PCI
   Express root bus, a controller with hot-plug turned off, a slot shared by several functions), and
   a SCSI controller is held by the devices still on it.
+- whether a running domain takes a memory device: libvirt's validation of the domain with it answers
+  (maxMemory, its slots, NUMA), and QEMU plugs a DIMM through ACPI only.
 On a PC (i440fx) machine without ACPI, nothing is (un)plugged on the PCI root bus either: QEMU's
 PIIX plugs PCI devices through ACPI.
 """
@@ -116,7 +118,8 @@ def attach_refusals(hypervisor, live, devices):
         needed = controller_of(device)
         reason = never_live(device) or _never_plugged(device) or (
             needed in refused_controllers and 'its %s controller could not be hot-plugged first' % needed[0]
-        ) or hypervisor.host_resources.refusal(name, device) or _no_room(hypervisor, current, fitted + [device])
+        ) or hypervisor.host_resources.refusal(name, device) or _memory_refusal(
+            hypervisor, current, fitted + [device]) or _no_room(hypervisor, current, fitted + [device])
         refusals.append(reason)
         if reason is None:
             fitted.append(device)
@@ -220,6 +223,23 @@ def _no_room(hypervisor, current, devices):
         if before is not None and argv.count(_ON_PCI_ROOT) > before.count(_ON_PCI_ROOT):
             return NEEDS_ACPI
     return None
+
+
+def _memory_refusal(hypervisor, current, devices):
+    """Why the running domain (current, as _as_definition gives it) cannot take the last of devices, a memory
+    device, once the others are in, or None. QEMU plugs a DIMM on x86 only through ACPI ("memory hotplug is
+    not enabled"); libvirt's validation of the domain with the device answers the rest, as its hot-plug does
+    (no <maxMemory>, no free slot, more memory than maxMemory, no NUMA node)."""
+    device = devices[-1]
+    if device.tag != 'memory':
+        return None
+    if dx.memory_hotplug_without_acpi(current, [device]):
+        return 'QEMU plugs a DIMM only through ACPI: memory hotplug is not enabled (no <features><acpi/>)'
+    trial = dx.clone(current)
+    for plugged in devices:
+        dx.append_device(trial, dx.clone(plugged))
+    refused = hypervisor.refusal(trial)
+    return refused if refused and not hypervisor.refusal(current) else None
 
 
 def detach_refusals(live, devices):

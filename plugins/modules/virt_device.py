@@ -52,7 +52,7 @@ options:
       - "Abstract form keys: C(kind) (required: V(disk), V(interface), V(controller), V(input), V(rng), V(video),
         V(sound), V(watchdog), V(channel), V(serial), V(console), V(filesystem), V(hostdev), V(redirdev),
         V(memballoon), V(panic), V(vsock), V(tpm), V(smartcard), V(shmem), V(parallel), V(hub), V(iommu),
-        V(graphics), V(audio)), C(alias) (none on graphics and audio: libvirt gives them none), C(type), C(device)
+        V(graphics), V(audio), V(memory)), C(alias) (none on graphics and audio: libvirt gives them none), C(type), C(device)
         (disks), C(bus), C(model), C(source), C(target), C(mac), C(driver), C(boot_order), C(address), C(index)
         (controllers), C(readonly) (disks), C(action) (watchdogs)."
       - "C(source) is a path for file-backed disks, filesystems, file serials and an rng's backend, otherwise a
@@ -73,7 +73,8 @@ options:
         MAC, a controller's type, index and model, an input's type and bus, a serial port's C(target.port), a
         console's target type and port (without a type, the serial console, as libvirt makes it), a
         channel's C(target.name), a filesystem's target, the C(<source>) of a host device, a graphics device's
-        type, an audio backend's id, the kind alone for
+        type, an audio backend's id, a memory device's model, size (compared in KiB, whatever the unit) and NUMA
+        node, the kind alone for
         the memballoon, vsock and IOMMU a domain has one of); a spec that leaves that out takes the device of
         its kind and type. Among devices of one key (two USB redirections, two video heads) the spec takes the
         one it leaves as it is, else the one at its C(address); with O(state=absent) a spec with an
@@ -254,7 +255,8 @@ domains:
       description:
         - What was done to the running domain, in order; empty when it does not run.
         - In check mode, what a run would do. A hot-plug libvirt would refuse (a kind or bus it never plugs live, no
-          free hot-pluggable slot in the running domain) is predicted V(not attached), an unplug it would refuse (such a
+          free hot-pluggable slot in the running domain, a DIMM the running domain has no C(<maxMemory>) slot, NUMA node
+          or ACPI for) is predicted V(not attached), an unplug it would refuse (such a
           kind or bus, a device held by its PCI slot, a SCSI controller with disks left on it) V(not detached), a device
           whose host side is missing (an image, a network or one not running, a bridge, a USB device, a socket, a
           directory, a tap; paths on a local URI), an image another disk holds under QEMU's image locking or one QEMU's C(qemu-img) does not open as

@@ -154,7 +154,8 @@ domains:
       description:
         - What was done to the running domain, in order; empty when it does not run.
         - In check mode, what a run would do. A hot-plug libvirt would refuse (a kind or bus it never plugs live, no
-          free hot-pluggable slot in the running domain) is predicted V(not attached), an unplug it would refuse (such a
+          free hot-pluggable slot in the running domain, a DIMM the running domain has no C(<maxMemory>) slot, NUMA node
+          or ACPI for) is predicted V(not attached), an unplug it would refuse (such a
           kind or bus, a device held by its PCI slot, a SCSI controller with disks left on it) V(not detached), a device
           whose host side is missing (an image, a network or one not running, a bridge, a USB device, a socket, a
           directory, a tap; paths on a local URI), an image another disk holds under QEMU's image locking or one QEMU's C(qemu-img) does not open as

@@ -215,6 +215,21 @@ def test_check_mode_predicts_a_start_qemu_refuses_for_an_empty_usb_cdrom(scratch
     assert 'starting would fail: QEMU: usb-storage' in predicted['msg'] and 'sdb has no medium' in predicted['msg']
 
 
+def test_check_mode_predicts_a_start_qemu_refuses_for_a_dimm_without_acpi(scratch):
+    """libvirt defines a DIMM on a domain without ACPI and builds its command line; QEMU plugs DIMMs through
+    ACPI, at start as at a hot-plug."""
+    name = testbed.scratch_name('dimm')
+    scratch.define(testbed.domain_xml(name, devices=(
+        "<memory model='dimm'><target><size unit='MiB'>128</size><node>0</node></target></memory>")).replace(
+        '<vcpu>1</vcpu>', "<maxMemory slots='2' unit='MiB'>1024</maxMemory><vcpu>1</vcpu>"
+        "<cpu><numa><cell id='0' cpus='0' memory='64' unit='MiB'/></numa></cpu>"))
+    predicted, result = _start_both_ways([name])
+    for outcome in (predicted, result):
+        assert outcome.get('failed') is True and outcome['domains'][name]['actions'] == [], outcome
+        assert 'memory hotplug is not enabled' in outcome['msg'], outcome['msg']
+    assert 'starting would fail: QEMU: memory hotplug' in predicted['msg']
+
+
 def _ram_and_swap_kib():
     """What the kernel's heuristic overcommit grants one allocation at most: the host's RAM and swap."""
     with open('/proc/sys/vm/overcommit_memory') as handle:

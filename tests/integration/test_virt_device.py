@@ -453,6 +453,84 @@ def test_graphics_audio_a_parallel_port_a_usb_hub_and_an_iommu_are_devices_too(s
     assert testbed.parse(scratch.live_xml(name)).find("devices/graphics[@type='spice']") is None
 
 
+DIMM = "<memory model='dimm'><target><size unit='{unit}'>{size}</size><node>0</node></target></memory>"
+
+
+def memory_hotplug_domain(scratch, acpi=True, max_memory=True, running=False):
+    """A q35 domain made for memory hot-plug: <maxMemory> with two slots, one NUMA cell and ACPI (each
+    may be left out)."""
+    name = testbed.scratch_name('memory')
+    xml = testbed.domain_xml(name).replace('<vcpu>1</vcpu>', (
+        "<maxMemory slots='2' unit='MiB'>1024</maxMemory>" if max_memory else '') + (
+        "<vcpu>1</vcpu><cpu><numa><cell id='0' cpus='0' memory='64' unit='MiB'/></numa></cpu>"))
+    scratch.define(xml.replace('</os>', '</os><features><acpi/><apic/></features>') if acpi else xml)
+    if running:
+        scratch.start(name)
+    return name
+
+
+def test_a_dimm_is_a_device_found_by_its_size_in_any_unit_and_hot_plugged_where_libvirt_can(scratch):
+    """A DIMM given in MiB (libvirt writes KiB) is added once, the guest starts with it, and given back in
+    another unit or as virt_device_info returns it, changes nothing; on the running domain a second one is
+    hot-plugged (the live XML has it), in check mode as in the run; with state absent it goes."""
+    name = memory_hotplug_domain(scratch)
+    changed_then_settled({'name': name, 'devices': [{'xml': DIMM.format(unit='MiB', size=128)}]})
+    persistent = testbed.parse(scratch.inactive_xml(name))
+    assert persistent.find("devices/memory[@model='dimm']/target/size").text == '131072'
+    forms = [d for d in testbed.run_module('virt_device_info', {'name': name})['domains'][name]['devices']
+             if d['kind'] == 'memory']
+    assert [d['model'] for d in forms] == ['dimm']
+    for spec in forms + [{'xml': DIMM.format(unit='KiB', size=131072)}, {'xml': DIMM.format(unit='bytes',
+                                                                                            size=128 << 20)}]:
+        for check in (True, False):
+            assert testbed.run_module('virt_device', {'name': name, 'devices': [spec]}, check=check)['changed'] is False
+    scratch.start(name)
+    check_then_run_agree({'name': name, 'devices': [{'xml': DIMM.format(unit='MiB', size=256), 'alias': 'more'}]},
+                         name, ['attached'], reboot_required=False)
+    live = testbed.parse(scratch.live_xml(name))
+    assert [m.findtext('target/size') for m in live.findall("devices/memory[@model='dimm']")] == ['131072', '262144']
+    scratch.stop(name)
+    changed_then_settled({'name': name, 'devices': [{'xml': DIMM.format(unit='MiB', size=128)}], 'state': 'absent'})
+    assert [target.findtext('size') for target in testbed.parse(scratch.inactive_xml(name)).findall(
+        'devices/memory/target')] == ['262144']
+
+
+def test_a_dimm_is_refused_on_a_domain_without_acpi_since_qemu_would_not_start_it(scratch):
+    names = [memory_hotplug_domain(scratch, acpi=False), memory_hotplug_domain(scratch, acpi=False, running=True)]
+    args = {'devices': [{'xml': DIMM.format(unit='MiB', size=128)}]}
+    result = testbed.assert_refused(scratch, 'virt_device', args, names,
+                                    ['option devices', 'QEMU would not start the definition', 'memory hotplug'])
+    predicted = testbed.run_module('virt_device', dict(args, name=names), check=True)
+    assert predicted['failed'] is True and predicted['msg'] == result['msg']
+
+
+@pytest.mark.parametrize('acpi, max_memory, refusal', [
+    (False, True, 'memory hotplug is not enabled'),
+    (True, False, "'maxMemory' is not defined"),
+])
+def test_a_dimm_the_running_domain_cannot_take_waits_for_the_cold_boot_in_check_mode_as_in_the_run(
+        scratch, acpi, max_memory, refusal):
+    """The running domain started without ACPI, or without <maxMemory>, which the definition has now: the
+    DIMM goes into the definition and waits for the cold boot; libvirt (or QEMU) says why."""
+    name = memory_hotplug_domain(scratch, acpi=acpi, max_memory=max_memory, running=True)
+    definition = scratch.inactive_xml(name)
+    if not acpi:
+        definition = definition.replace('</os>', '</os><features><acpi/></features>', 1)
+    if not max_memory:
+        definition = definition.replace('<vcpu', "<maxMemory slots='2' unit='MiB'>1024</maxMemory><vcpu", 1)
+    scratch.conn.defineXML(definition)
+    args = {'name': name, 'devices': [{'xml': DIMM.format(unit='MiB', size=128), 'alias': 'later'}]}
+    planned = testbed.run_module('virt_device', args, check=True)
+    done = testbed.run_module('virt_device', args)
+    for outcome in (planned, done):
+        changes = outcome['domains'][name]['live_changes']
+        assert [c['action'] for c in changes] == ['not attached'] and refusal in changes[0]['error'], changes
+        assert outcome['changed'] is True and outcome['domains'][name]['reboot_required'] is True
+    assert testbed.run_module('virt_device', args)['changed'] is False
+    assert testbed.parse(scratch.live_xml(name)).find('devices/memory') is None
+    assert testbed.parse(scratch.inactive_xml(name)).find("devices/memory/alias[@name='ua-later']") is not None
+
+
 USB_CDROM = "<disk type='file' device='cdrom'><source file='{iso}'/><target dev='sdb' bus='usb'{removable}/><readonly/></disk>"
 
 

@@ -373,6 +373,18 @@ def test_what_qemu_refuses_to_start_of_a_definition_libvirt_takes():
     assert dx.qemu_start_refusal(root) == 'virtio-serial-bus: A port already exists by name org.qemu.guest_agent.0'
 
 
+def test_qemu_plugs_a_dimm_only_through_acpi_at_start_too():
+    root = dx.parse(DOMAIN)
+    for model in ('virtio-pmem', 'dimm'):
+        dx.append_device(root, dx.parse("<memory model='%s'><target><size>131072</size><node>0</node></target>"
+                                        "</memory>" % model, root_tag=None))
+        starts = model == 'virtio-pmem'  # a PCI device, no DIMM
+        assert (dx.qemu_start_refusal(root) is None) is starts
+    assert 'memory hotplug is not enabled' in dx.qemu_start_refusal(root)
+    root.find('os').addnext(dx.parse('<features><acpi/></features>', root_tag=None))
+    assert dx.qemu_start_refusal(root) is None
+
+
 def test_a_running_domains_names_are_left_out_as_a_definition_leaves_them():
     """libvirt drops these when it defines a device (probed against libvirtd, see test_virt_device.py):
     QEMU's alias but not a user alias, a NIC's generated host-side name but not one given (nor a tap the user
@@ -401,6 +413,12 @@ def test_a_running_domains_names_are_left_out_as_a_definition_leaves_them():
     ("<graphics type='spice' autoport='yes'/>", ('graphics', 'spice')),
     ("<audio id='2' type='none'/>", ('audio', '2')),
     ("<iommu model='intel'/>", ('iommu',)),
+    # a memory device by its model, size (in KiB, whatever the unit) and NUMA node
+    ("<memory model='dimm'><target><size unit='GiB'>1</size><node>0</node></target></memory>",
+     ('memory', 'dimm', 1048576, '0')),
+    ("<memory model='dimm'><target><size>1048576</size><node> 0 </node></target></memory>",
+     ('memory', 'dimm', 1048576, '0')),
+    ("<memory model='dimm'><target><node>0</node></target></memory>", None),
 ])
 def test_libvirt_finds_these_devices_by_this_key(device, key):
     assert dx.libvirt_key(dx.parse(device, root_tag=None)) == key
@@ -429,3 +447,16 @@ def test_a_video_ram_is_read_as_the_power_of_two_libvirt_rounds_it_up_to(written
 ])
 def test_a_spice_display_without_ports_is_kept_as_listening_nowhere(graphics, kept):
     assert dx.serialize(dx.as_libvirt_keeps(dx.parse(graphics, root_tag=None))) == kept
+
+
+@pytest.mark.parametrize('kept, given, same', [
+    ("<size unit='KiB'>1048576</size>", "<size unit='GiB'>1</size>", True),
+    ("<size unit='KiB'>1048576</size>", "<size unit='G'>1</size>", True),
+    ("<size unit='KiB'>1000000</size>", "<size unit='GB'>1</size>", False),
+    ("<size unit='KiB'>488282</size>", "<size unit='MB'>500</size>", True),  # libvirt rounds up to whole KiB
+    ("<size unit='M'>4</size>", "<size unit='bytes'>4194304</size>", True),
+    ("<size unit='KiB'>1048576</size>", '<size>1048576</size>', False),  # no unit given: compared as text
+    ("<size unit='KiB'>1048576</size>", "<size unit='furlongs'>1</size>", False),
+])
+def test_a_size_is_read_in_the_unit_it_gives(kept, given, same):
+    assert dx.same_quantity(dx.parse(kept, root_tag=None), dx.parse(given, root_tag=None)) is same
