@@ -22,7 +22,7 @@ from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import In
 
 KINDS = ('disk', 'interface', 'controller', 'input', 'rng', 'video', 'sound', 'watchdog', 'channel', 'serial',
          'console', 'filesystem', 'hostdev', 'redirdev', 'memballoon', 'panic', 'vsock', 'tpm', 'smartcard', 'shmem',
-         'parallel', 'hub', 'iommu', 'graphics', 'audio', 'memory')
+         'parallel', 'hub', 'iommu', 'graphics', 'audio', 'memory', 'redirfilter')
 
 # key -> (the Python types it takes, how the allowed values read in a message)
 KEYS = {

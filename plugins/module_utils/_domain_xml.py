@@ -205,14 +205,33 @@ def spelled_alike(element, name, value):
     A spelling with a leading 0 ('010') is compared as text: libvirt reads it as octal in some
     attributes and as decimal in others."""
     current = element.get(name)
+    if element.tag == 'usbdev' and value == ANY_USB:
+        return current is None or current == value
     if current is None or current == value:
         return current == value
     if element.tag == 'mac' and name == 'address':
         return current.lower() == value.lower()
+    if element.tag == 'usbdev' and name == 'version':
+        version = _usb_version(value)
+        return version is not None and version == _usb_version(current)
     number = _unambiguous_number(value)
     if number and _rounded_up_to_a_power_of_two(element, name):
         number = 1 << (number - 1).bit_length()
     return number is not None and number == _unambiguous_number(current)
+
+
+# A USB redirection filter's class, vendor, product or version that matches any device: libvirt leaves the
+# attribute out.
+ANY_USB = '-1'
+
+
+def _usb_version(text):
+    """A USB redirection filter's version as libvirt reads it: major and the two digits of minor, padded on the
+    right ('1.1' is written back '1.10', '02.0' '2.00'); None when libvirt would refuse it."""
+    major, dot, minor = text.strip().partition('.')
+    if not (dot and major.isdigit() and minor.isdigit() and len(minor) <= 2):
+        return None
+    return int(major), minor.ljust(2, '0')
 
 
 def _rounded_up_to_a_power_of_two(element, name):
@@ -496,11 +515,12 @@ def is_machine_q35(root):
 # host's schema by tests/integration/test_schema_paths.py): a <model type> child for these kinds, no model at
 # all for the device kinds below, the model attribute for every other kind.
 MODEL_CHILD_KINDS = ('interface', 'video', 'shmem')
-MODELLESS_KINDS = ('channel', 'serial', 'console', 'redirdev', 'smartcard', 'parallel', 'hub', 'graphics', 'audio')
+MODELLESS_KINDS = ('channel', 'serial', 'console', 'redirdev', 'smartcard', 'parallel', 'hub', 'graphics', 'audio',
+                   'redirfilter')
 # Device kinds libvirt 9.0's domaincommon.rng gives no <alias>, found by their type (graphics: one of each
-# type) or id (audio) instead; an alias on one is refused up front. (A smartcard has none either: the
-# pre-flight's schema check refuses one, with the schema's reason.)
-ALIASLESS_KINDS = ('graphics', 'audio')
+# type), id (audio) or as the one set of USB redirection filters instead; an alias on one is refused up
+# front. (A smartcard has none either: the pre-flight's schema check refuses one, with the schema's reason.)
+ALIASLESS_KINDS = ('graphics', 'audio', 'redirfilter')
 # The device kinds a domain has at most one of (the schema's <devices> makes them optional, the others
 # zeroOrMore; checked by the same test): a spec of the kind is the one the domain has, whatever its model.
 # Not the watchdog, which libvirt 9.1 takes several of.
@@ -608,7 +628,9 @@ def libvirt_key(element):
         return (kind, element.get('type'), element.get('index'), element.get('model'))
     if kind == 'input':
         return (kind, element.get('type'), element.get('bus'))
-    if kind in SINGLE_DEVICE_KINDS:
+    if kind in SINGLE_DEVICE_KINDS or kind == 'redirfilter':
+        # libvirt's parser, not its schema, takes one redirfilter ("only one set of redirection filter rule
+        # is supported")
         return (kind,)
     if kind in ('graphics', 'audio'):
         # a domain has one graphics device of each type (the QEMU driver refuses a second); audio backends

@@ -36,8 +36,9 @@ from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xm
 # Element names libvirt 9.0's QEMU driver never attaches or detaches live: "live attach (detach) of
 # device '%s' is not supported" (the default cases of qemuDomainAttachDeviceLive and
 # qemuDomainDetachDeviceLive; a smartcard's attach is refused before it, "this QEMU binary lacks
-# multiple smartcard support").
-NEVER_LIVE = ('video', 'sound', 'memballoon', 'panic', 'graphics', 'hub', 'iommu', 'tpm', 'smartcard', 'audio')
+# multiple smartcard support"; its device API does not know a redirfilter: "unknown device type").
+NEVER_LIVE = ('video', 'sound', 'memballoon', 'panic', 'graphics', 'hub', 'iommu', 'tpm', 'smartcard', 'audio',
+              'redirfilter')
 # Disk buses whose devices can be hot-(un)plugged: QEMU refuses a plug on SATA and IDE ("Bus 'ide.N'
 # does not support hotplugging"), libvirt an unplug ("This type of disk cannot be hot unplugged",
 # "disk device type 'cdrom' cannot be detached"); the floppy neither ("floppy device hotplug isn't

@@ -52,16 +52,17 @@ options:
       - "Abstract form keys: C(kind) (required: V(disk), V(interface), V(controller), V(input), V(rng), V(video),
         V(sound), V(watchdog), V(channel), V(serial), V(console), V(filesystem), V(hostdev), V(redirdev),
         V(memballoon), V(panic), V(vsock), V(tpm), V(smartcard), V(shmem), V(parallel), V(hub), V(iommu),
-        V(graphics), V(audio), V(memory)), C(alias) (none on graphics and audio: libvirt gives them none), C(type), C(device)
-        (disks), C(bus), C(model), C(source), C(target), C(mac), C(driver), C(boot_order), C(address), C(index)
-        (controllers), C(readonly) (disks), C(action) (watchdogs)."
+        V(graphics), V(audio), V(memory), V(redirfilter)), C(alias) (none on graphics, audio and redirfilter:
+        libvirt gives them none), C(type), C(device) (disks), C(bus), C(model), C(source), C(target), C(mac),
+        C(driver), C(boot_order), C(address), C(index) (controllers), C(readonly) (disks), C(action) (watchdogs)."
       - "C(source) is a path for file-backed disks, filesystems, file serials and an rng's backend, otherwise a
         dict of the C(<source>) element's attributes (V({network: default}), V({bridge: br0})); V('') (or V({}))
         on a cdrom or floppy is no medium, and is refused on other disks; C(target) is a
         disk's device name (V(vdb); left out, the next free name on its bus), a filesystem's target dir (the
         tag the guest mounts it by) or a dict of C(<target>) attributes; C(model) goes where libvirt keeps it
         for the kind (an attribute, or an interface's, video's or shmem's C(<model type>)), and is refused on
-        the kinds that have none (channel, serial, console, redirdev, smartcard, parallel, hub, graphics, audio);
+        the kinds that have none (channel, serial, console, redirdev, smartcard, parallel, hub, graphics, audio,
+        redirfilter);
         C(driver) and C(address) are dicts of attributes; C(boot_order) an integer."
       - Or C(xml), a device snippet (with an optional C(alias)). A running domain's device may be given as its
         live XML shows it - what a definition does not keep is left out (QEMU's alias, as against a user alias
@@ -75,7 +76,7 @@ options:
         channel's C(target.name), a filesystem's target, the C(<source>) of a host device, a graphics device's
         type, an audio backend's id, a memory device's model, size (compared in KiB, whatever the unit) and NUMA
         node, the kind alone for
-        the memballoon, vsock and IOMMU a domain has one of); a spec that leaves that out takes the device of
+        the memballoon, vsock, IOMMU and redirfilter a domain has one of); a spec that leaves that out takes the device of
         its kind and type. Among devices of one key (two USB redirections, two video heads) the spec takes the
         one it leaves as it is, else the one at its C(address); with O(state=absent) a spec with an
         C(address) removes the device at that address alone.

@@ -25,6 +25,7 @@ NEVER_LIVE = [
     ('q35', "<hub type='usb'/>", "live attach of device 'hub' is not supported"),
     ('q35', "<iommu model='intel'/>", "live attach of device 'iommu' is not supported"),
     ('q35', "<audio id='2' type='none'/>", "live attach of device 'audio' is not supported"),
+    ('q35', "<redirfilter><usbdev allow='no'/></redirfilter>", "unknown device type 'redirfilter'"),
     ('q35', "<tpm model='tpm-crb'><backend type='passthrough'><device path='/dev/tpm0'/></backend></tpm>",
      "live attach of device 'tpm' is not supported"),
     ('q35', "<smartcard mode='passthrough' type='tcp'><source mode='bind' host='127.0.0.1' service='0'/></smartcard>",

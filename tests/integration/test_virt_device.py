@@ -453,6 +453,26 @@ def test_graphics_audio_a_parallel_port_a_usb_hub_and_an_iommu_are_devices_too(s
     assert testbed.parse(scratch.live_xml(name)).find("devices/graphics[@type='spice']") is None
 
 
+# As libvirt's docs give it: versions and ids libvirt writes its own way ('2.0' is kept '2.00', 4660 0x1234),
+# -1 (any) it leaves out.
+REDIRFILTER = ("<redirfilter><usbdev class='0x08' vendor='4660' product='0xBEEF' version='2.0' allow='yes'/>"
+               "<usbdev class='-1' vendor='-1' product='-1' version='-1' allow='no'/></redirfilter>")
+
+
+def test_a_usb_redirection_filter_settles_after_one_run_and_waits_for_the_cold_boot(scratch):
+    name = scratch.create('q35')
+    changed_then_settled({'name': name, 'devices': [{'xml': REDIRFILTER}]})
+    forms = [d for d in testbed.run_module('virt_device_info', {'name': name})['domains'][name]['devices']
+             if d['kind'] == 'redirfilter']
+    assert testbed.run_module('virt_device', {'name': name, 'devices': forms})['changed'] is False
+    live = testbed.parse(scratch.live_xml_when_started(name))
+    assert [u.get('allow') for u in live.findall('devices/redirfilter/usbdev')] == ['yes', 'no']
+    changed_then_settled({'name': name, 'devices': [{'kind': 'redirfilter'}], 'state': 'absent'})
+    scratch.start(name)
+    check_then_run_agree({'name': name, 'devices': [{'xml': REDIRFILTER}]}, name, ['not attached'],
+                         reboot_required=True)
+
+
 DIMM = "<memory model='dimm'><target><size unit='{unit}'>{size}</size><node>0</node></target></memory>"
 
 
@@ -578,6 +598,7 @@ def test_a_usb_cdrom_takes_a_new_medium_live_only_when_removable(scratch, remova
     ([{'kind': 'filesystem', 'alias': 'fs', 'source': '/srv'}], 'devices[0].target', 'finds filesystems by it'),
     ([{'kind': 'graphics', 'type': 'vnc', 'alias': 'screen'}], 'devices[0].alias', 'gives a <graphics> no alias'),
     ([{'xml': "<audio id='1' type='none'/>", 'alias': 'sound'}], 'devices[0].alias', 'gives a <audio> no alias'),
+    ([{'kind': 'redirfilter', 'alias': 'usb-filter'}], 'devices[0].alias', 'gives a <redirfilter> no alias'),
 ])
 def test_a_bad_spec_is_refused_and_nothing_changes(scratch, devices, option, fragment):
     names = [scratch.create('q35'), scratch.create('q35', running=True)]

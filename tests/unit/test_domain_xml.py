@@ -413,6 +413,7 @@ def test_a_running_domains_names_are_left_out_as_a_definition_leaves_them():
     ("<graphics type='spice' autoport='yes'/>", ('graphics', 'spice')),
     ("<audio id='2' type='none'/>", ('audio', '2')),
     ("<iommu model='intel'/>", ('iommu',)),
+    ("<redirfilter><usbdev allow='no'/></redirfilter>", ('redirfilter',)),
     # a memory device by its model, size (in KiB, whatever the unit) and NUMA node
     ("<memory model='dimm'><target><size unit='GiB'>1</size><node>0</node></target></memory>",
      ('memory', 'dimm', 1048576, '0')),
@@ -460,3 +461,15 @@ def test_a_spice_display_without_ports_is_kept_as_listening_nowhere(graphics, ke
 ])
 def test_a_size_is_read_in_the_unit_it_gives(kept, given, same):
     assert dx.same_quantity(dx.parse(kept, root_tag=None), dx.parse(given, root_tag=None)) is same
+
+
+@pytest.mark.parametrize('name, written, given, alike', [
+    ('version', '2.00', '2.0', True), ('version', '1.10', '1.1', True), ('version', '2.00', '02.00', True),
+    ('version', '1.10', '1.01', False), ('version', '1.10', '1.a', False),
+    ('vendor', '0x1234', '4660', True), ('class', '0x08', '8', True),
+    # -1 matches any device: libvirt leaves the attribute out
+    ('product', None, '-1', True), ('product', '0x0001', '-1', False), ('version', None, '2.0', False),
+])
+def test_a_usb_redirection_filter_is_read_as_libvirt_writes_it(name, written, given, alike):
+    usbdev = dx.new_element('usbdev', {name: written} if written else {})
+    assert dx.spelled_alike(usbdev, name, given) is alike
