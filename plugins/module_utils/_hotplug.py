@@ -207,10 +207,7 @@ _ON_PCI_ROOT = '"bus":"pci.0"'
 def _no_room(hypervisor, current, devices):
     """Why the running domain (current: its live XML as _as_definition gives it) has no room for the last
     of devices once the others are in, or None."""
-    trial = dx.clone(current)
-    for device in devices:
-        dx.append_device(trial, dx.clone(device))
-    argv = hypervisor.qemu_argv(trial)
+    argv = hypervisor.qemu_argv(_with_devices(current, devices))
     if argv is None:
         return None  # the driver could not build the command line: no judgement, the run tries
     running = {c.get('index') for c in dx.find_devices(current, 'controller', type='pci')}
@@ -236,11 +233,16 @@ def _memory_refusal(hypervisor, current, devices):
         return None
     if dx.memory_hotplug_without_acpi(current, [device]):
         return 'QEMU plugs a DIMM only through ACPI: memory hotplug is not enabled (no <features><acpi/>)'
-    trial = dx.clone(current)
-    for plugged in devices:
-        dx.append_device(trial, dx.clone(plugged))
-    refused = hypervisor.refusal(trial)
+    refused = hypervisor.refusal(_with_devices(current, devices))
     return refused if refused and not hypervisor.refusal(current) else None
+
+
+def _with_devices(current, devices):
+    """A copy of current with devices (copies) added: the running domain once they are plugged."""
+    trial = dx.clone(current)
+    for device in devices:
+        dx.append_device(trial, dx.clone(device))
+    return trial
 
 
 def detach_refusals(live, devices):
