@@ -17,7 +17,8 @@ try:
 except ImportError:  # pragma: no cover - reported by the modules through missing_required_lib
     etree = None
 
-from ansible_collections.virtuned.libvirt.plugins.module_utils._device_tables import VIRTIO_FLAVOURS, X86_ARCHES
+from ansible_collections.virtuned.libvirt.plugins.module_utils._device_tables import (
+    CHARACTER_DEVICES, VIRTIO_FLAVOURS, X86_ARCHES)
 from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import VirtunedError
 
 METADATA_NS = 'https://virtuned.dev/xmlns/libvirt/1'
@@ -848,13 +849,26 @@ def as_libvirt_keeps(device):
     return device
 
 
+# Where libvirt's QEMU driver makes the sockets of virtio channels given no path (qemu.conf's
+# channel_target_dir, its default for qemu:///system); it drops a path under it from a definition
+# (qemuDomainChrDefDropDefaultPath).
+CHANNEL_TARGET_DIR = '/var/lib/libvirt/qemu/channel/'
+
+
 def without_runtime_names(device):
-    """device (in place) without what a running domain's XML shows that libvirt drops from a definition:
-    QEMU's alias (a definition keeps a user alias, ua-..., alone), a NIC's generated host-side name, the
-    index of a disk's images."""
+    """device (in place) without what a running domain's XML shows that libvirt drops from a definition
+    (probed with libvirt 9.0): QEMU's alias (a definition keeps a user alias, ua-..., alone), a NIC's
+    generated host-side name, the index of a disk's images, a pty's path (and a console's tty), a channel's
+    connection state and the socket libvirt made for it, the display ports picked at start (autoport)."""
     for alias in device.findall('alias'):
         if not (alias.get('name') or '').startswith('ua-'):
             device.remove(alias)
+    if device.tag in CHARACTER_DEVICES:
+        _without_runtime_source(device)
+    if device.tag == 'graphics' and device.get('autoport') == 'yes':
+        for picked in ('port', 'tlsPort'):
+            if device.get(picked) != PICKED_AT_START:
+                device.attrib.pop(picked, None)
     if device.tag == 'interface':
         for target in device.findall('target'):
             # a tap the user made (managed='no') keeps its name, whatever it looks like
@@ -866,6 +880,22 @@ def without_runtime_names(device):
         for source in device.iter('source'):
             source.attrib.pop('index', None)
     return device
+
+
+def _without_runtime_source(device):
+    device.attrib.pop('tty', None)
+    for target in device.findall('target'):
+        target.attrib.pop('state', None)
+    generated = device.tag == 'channel' and device.get('type') == 'unix' and channel_target(device) is not None \
+        and channel_target(device)[0] == 'virtio'
+    for source in device.findall('source'):
+        path = source.get('path') or ''
+        if device.get('type') == 'pty' or (generated and path.startswith(CHANNEL_TARGET_DIR)):
+            source.attrib.pop('path', None)
+            if source.get('mode') == 'bind':
+                del source.attrib['mode']  # a socket without a path is one libvirt makes: bind is implied
+            if not source.attrib and len(source) == 0:
+                device.remove(source)
 
 
 def cold_boot_pending(persistent, live, kinds=None):

@@ -313,8 +313,6 @@ def _as_definition(live):
         if element.tag == 'interface':  # a tap name given in the definition too
             for target in element.findall('target'):
                 element.remove(target)
-        element.attrib.pop('tty', None)
         if element.tag == 'graphics' and element.get('autoport') == 'yes':
-            for picked in ('port', 'tlsPort', 'websocket'):
-                element.attrib.pop(picked, None)
+            element.attrib.pop('websocket', None)  # picked at start too
     return copy

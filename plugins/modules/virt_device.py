@@ -67,7 +67,9 @@ options:
       - Or C(xml), a device snippet (with an optional C(alias)). A running domain's device may be given as its
         live XML shows it - what a definition does not keep is left out (QEMU's alias, as against a user alias
         C(ua-...); a NIC's host-side name that libvirt generates, C(vnet...), C(macvtap...), C(macvlan...), unless
-        the NIC is a tap the user made, C(managed='no'); the index of a disk's image).
+        the NIC is a tap the user made, C(managed='no'); the index of a disk's image; a pty's path and a
+        console's C(tty); a channel's C(state) and the socket libvirt made for a virtio channel; the display
+        ports picked at start with C(autoport='yes')).
       - A new disk needs an C(alias) or a C(target), a new interface an C(alias) or a C(mac), so that it can be
         found again; a new filesystem needs a C(target), by which libvirt finds it.
       - A device is found by its alias, else by what libvirt finds its kind by (a disk's target, an interface's

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 import testbed
+from ansible_collections.virtuned.libvirt.plugins.module_utils import _domain_xml as dx
 
 CDROM = ("<disk type='file' device='cdrom'><source file='{iso}'/><target dev='sda' bus='sata'/><readonly/>"
          "</disk>")
@@ -384,17 +385,30 @@ def test_a_network_disks_hosts_keep_their_places_when_its_snippet_changes_it(scr
         assert disk.find('driver').get('cache') == 'none'
 
 
+# Character devices and displays whose live XML shows what libvirt picked at start
+PICKED_AT_START = (
+    "<serial type='pty'><target port='0'/></serial><console type='pty'><target type='serial' port='0'/></console>"
+    "<parallel type='pty'><target port='0'/></parallel>"
+    "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+    "<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>"
+    "<graphics type='spice' autoport='yes' listen='127.0.0.1'/>")
+
+
 def test_a_running_domains_devices_given_back_as_it_shows_them_change_nothing(scratch):
     """The live XML shows what a definition does not keep (QEMU's aliases, the NIC's tap name vnetN, the
-    index of a disk's image): each device given back as the running domain shows it changes nothing."""
+    index of a disk's image, the ptys, the guest agent's socket and the display ports picked at start, the
+    channels' state): each device given back as the running domain shows it changes nothing."""
     disk = ("<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%s'/><backingStore/>"
             "<target dev='vda' bus='virtio'/></disk>" % testbed.image(testbed.scratch_name('disk')))
-    name = scratch.create('q35', running=True, disk=False,
-                          devices=disk + "<interface type='ethernet'><model type='virtio'/></interface>")
+    name = scratch.create('q35', running=True, disk=False, devices=disk + PICKED_AT_START
+                          + "<interface type='ethernet'><model type='virtio'/></interface>")
     live = testbed.parse(scratch.live_xml(name))
-    shown = live.findall('devices/disk') + live.findall('devices/interface') + live.findall('devices/video') \
-        + live.findall("devices/controller[@type='usb']") + live.findall('devices/memballoon')
+    shown = [device for device in live.find('devices') if device.tag not in ('emulator', 'controller')] \
+        + live.findall("devices/controller[@type='usb']")
     assert live.find("devices/interface[@type='ethernet']/target").get('dev').startswith('vnet')
+    assert live.find("devices/channel[@type='unix']/source").get('path').startswith(dx.CHANNEL_TARGET_DIR)
+    assert live.find("devices/console").get('tty').startswith('/dev/pts/')
+    assert live.find("devices/graphics[@type='spice']").get('port') not in (None, '-1')
     args = {'name': name, 'devices': [{'xml': testbed.serialize(device)} for device in shown]}
     for check in (True, False):
         result = testbed.run_module('virt_device', args, check=check)

@@ -405,6 +405,27 @@ def test_a_running_domains_names_are_left_out_as_a_definition_leaves_them():
                     '</disk>']
 
 
+@pytest.mark.parametrize('shown, kept', [
+    # a pty's path and a console's tty: libvirt opens a new pty at each start
+    ("<console type='pty' tty='/dev/pts/3'><source path='/dev/pts/3'/><target type='serial' port='0'/>"
+     "<alias name='serial0'/></console>", '<console type="pty"><target type="serial" port="0"/></console>'),
+    # the socket libvirt made for a virtio channel, and the channel's state
+    ("<channel type='unix'><source mode='bind' path='/var/lib/libvirt/qemu/channel/target/domain-3-web/"
+     "org.qemu.guest_agent.0'/><target type='virtio' name='org.qemu.guest_agent.0' state='connected'/></channel>",
+     '<channel type="unix"><target type="virtio" name="org.qemu.guest_agent.0"/></channel>'),
+    # a socket the user gave stays
+    ("<channel type='unix'><source mode='bind' path='/srv/agent.sock'/><target type='virtio' name='a.0'/></channel>",
+     '<channel type="unix"><source mode="bind" path="/srv/agent.sock"/><target type="virtio" name="a.0"/></channel>'),
+    # the display ports picked at start; fixed ones stay
+    ("<graphics type='spice' port='5901' tlsPort='5902' autoport='yes' listen='127.0.0.1'/>",
+     '<graphics type="spice" autoport="yes" listen="127.0.0.1"/>'),
+    ("<graphics type='vnc' port='5905' autoport='no'/>", '<graphics type="vnc" port="5905" autoport="no"/>'),
+])
+def test_what_a_running_domain_picked_at_start_is_left_out_as_a_definition_leaves_it(shown, kept):
+    device = dx.without_runtime_names(dx.parse(shown, root_tag=None))
+    assert re.sub(r'>\s+<', '><', dx.serialize(device)) == kept
+
+
 @pytest.mark.parametrize('device, key', [
     # libvirt makes a console without a target type the serial console
     ("<console type='pty'><target port='0'/></console>", ('console', 'serial', '0')),
