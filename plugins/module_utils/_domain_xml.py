@@ -859,7 +859,13 @@ def without_runtime_names(device):
     """device (in place) without what a running domain's XML shows that libvirt drops from a definition
     (probed with libvirt 9.0): QEMU's alias (a definition keeps a user alias, ua-..., alone), a NIC's
     generated host-side name, the index of a disk's images, a pty's path (and a console's tty), a channel's
-    connection state and the socket libvirt made for it, the display ports picked at start (autoport)."""
+    connection state and the socket libvirt made for it, the display ports picked at start (autoport).
+    A disk its live XML shows (its image's index tells) also leaves out the empty <backingStore/> that ends
+    the backing chain the start probed, which libvirt would keep if a definition gave it."""
+    if device.tag == 'disk' and any('index' in source.attrib for source in device.iter('source')):
+        for chain_end in device.findall('backingStore'):
+            if not chain_end.attrib and len(chain_end) == 0:
+                device.remove(chain_end)
     for alias in device.findall('alias'):
         if not (alias.get('name') or '').startswith('ua-'):
             device.remove(alias)

@@ -69,7 +69,8 @@ options:
         C(ua-...); a NIC's host-side name that libvirt generates, C(vnet...), C(macvtap...), C(macvlan...), unless
         the NIC is a tap the user made, C(managed='no'); the index of a disk's image; a pty's path and a
         console's C(tty); a channel's C(state) and the socket libvirt made for a virtio channel; the display
-        ports picked at start with C(autoport='yes')).
+        ports picked at start with C(autoport='yes'); the empty C(<backingStore/>) that ends a disk's probed
+        backing chain).
       - A new disk needs an C(alias) or a C(target), a new interface an C(alias) or a C(mac), so that it can be
         found again; a new filesystem needs a C(target), by which libvirt finds it.
       - A device is found by its alias, else by what libvirt finds its kind by (a disk's target, an interface's

@@ -398,7 +398,7 @@ def test_a_running_domains_devices_given_back_as_it_shows_them_change_nothing(sc
     """The live XML shows what a definition does not keep (QEMU's aliases, the NIC's tap name vnetN, the
     index of a disk's image, the ptys, the guest agent's socket and the display ports picked at start, the
     channels' state): each device given back as the running domain shows it changes nothing."""
-    disk = ("<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%s'/><backingStore/>"
+    disk = ("<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='%s'/>"
             "<target dev='vda' bus='virtio'/></disk>" % testbed.image(testbed.scratch_name('disk')))
     name = scratch.create('q35', running=True, disk=False, devices=disk + PICKED_AT_START
                           + "<interface type='ethernet'><model type='virtio'/></interface>")
@@ -409,6 +409,7 @@ def test_a_running_domains_devices_given_back_as_it_shows_them_change_nothing(sc
     assert live.find("devices/channel[@type='unix']/source").get('path').startswith(dx.CHANNEL_TARGET_DIR)
     assert live.find("devices/console").get('tty').startswith('/dev/pts/')
     assert live.find("devices/graphics[@type='spice']").get('port') not in (None, '-1')
+    assert live.find('devices/disk/backingStore') is not None  # the end of the chain the start probed
     args = {'name': name, 'devices': [{'xml': testbed.serialize(device)} for device in shown]}
     for check in (True, False):
         result = testbed.run_module('virt_device', args, check=check)
