@@ -152,7 +152,10 @@ def memory_kib(element, attribute=None):
     if element is None:
         return None
     size = _scaled(element.get(attribute) if attribute else element.text, element.get('unit') or 'KiB')
-    return None if size is None else -(-size // 1024)
+    if size is None:
+        return None
+    kib, rest = divmod(size, 1024)
+    return kib + (1 if rest else 0)
 
 
 def _scaled(text, unit):
