@@ -269,7 +269,7 @@ def named(root, element, option='devices', removing=False):
     if removing and element.find('address') is not None:
         return [other for other in found if _at_address_of(element, other)]
     if len(found) > 1:
-        return ([other for other in found if unchanged_by(other, element)]
+        return ([other for other in found if defined_alike(merged(other, element), other)]
                 or [other for other in found if _at_address_of(element, other)] or found)
     return found
 
@@ -325,13 +325,12 @@ def merged(existing, wanted):
     return result
 
 
-def unchanged_by(existing, wanted):
-    """Whether existing with wanted merged in is the device existing is, both read as libvirt keeps a
-    device it defines (dx.as_libvirt_keeps): a definition libvirt wrote is in that form already, a
+def defined_alike(device, existing):
+    """Whether device (existing with a spec merged in) is the device existing is, both read as libvirt keeps
+    a device it defines (dx.as_libvirt_keeps): a definition libvirt wrote is in that form already, a
     document libvirt has not read yet (another tool's file) may not be."""
-    device = merged(existing, wanted)
     return dx.same_document(device, existing) or dx.same_document(
-        dx.as_libvirt_keeps(device), dx.as_libvirt_keeps(dx.clone(existing)))
+        dx.as_libvirt_keeps(dx.clone(device)), dx.as_libvirt_keeps(dx.clone(existing)))
 
 
 def _asks_no_medium(element):
@@ -621,10 +620,9 @@ def plan(state, wanted, params):
                 attach.append(device)
             continue
         _refuse_empty_source(element, existing, option, spec)
-        asked = _keeping_flavour(element, existing)
-        if unchanged_by(existing, asked):
+        device = merged(existing, _keeping_flavour(element, existing))
+        if defined_alike(device, existing):
             continue
-        device = merged(existing, asked)
         existing.getparent().replace(existing, device)
         _refuse_used_port_name(after, device, option)
         kind = (device.tag, device.get('device') if device.tag == 'disk' else None)

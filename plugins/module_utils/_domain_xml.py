@@ -895,8 +895,8 @@ def _without_runtime_source(device):
     device.attrib.pop('tty', None)
     for target in device.findall('target'):
         target.attrib.pop('state', None)
-    generated = device.tag == 'channel' and device.get('type') == 'unix' and channel_target(device) is not None \
-        and channel_target(device)[0] == 'virtio'
+    target = channel_target(device) if device.tag == 'channel' else None
+    generated = device.get('type') == 'unix' and target is not None and target[0] == 'virtio'
     for source in device.findall('source'):
         path = source.get('path') or ''
         if device.get('type') == 'pty' or (generated and path.startswith(CHANNEL_TARGET_DIR)):
