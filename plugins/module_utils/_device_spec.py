@@ -43,7 +43,14 @@ KEYS = {
     'action': ((str,), "a watchdog's action (reset, poweroff, pause, dump, none…)"),
     'xml': ((str,), 'a device XML snippet'),
 }
+# libvirt keeps a user alias of these characters alone (virDomainDeviceInfoParseXML drops any other).
 USER_ALIAS = re.compile(r'^ua-[A-Za-z0-9_-]+$')
+# The aliases QEMU gives the devices of a running domain (virtio-disk0, net0, pci.1: QEMU's device ids).
+RUNTIME_ALIAS = re.compile(r'^[A-Za-z][A-Za-z0-9_.-]*$')
+ALIASES_ALLOWED = [KEYS['alias'][1], "the alias QEMU gave the device in the running domain (net0, pci.1), as "
+                   "virt_device_info reports it"]
+# libvirt shows the first serial port again as a <console> with its alias: one device, two elements.
+SERIAL_CONSOLE = {'serial', 'console'}
 # Where a plain-string source goes, per kind and type.
 SOURCE_ATTRIBUTE = {('disk', 'file'): 'file', ('disk', 'block'): 'dev', ('disk', 'dir'): 'dir',
                     ('filesystem', 'mount'): 'dir', ('serial', 'file'): 'path', ('console', 'file'): 'path',
@@ -88,13 +95,27 @@ def check(spec, option='devices'):
     if 'kind' in spec and spec['kind'] not in KINDS:
         raise InvalidOption('%s.kind' % option, spec['kind'], KINDS)
     _refuse_alias_on_aliasless(spec.get('kind'), spec, option)
-    if spec.get('alias') is not None and not USER_ALIAS.match(user_alias(spec['alias'])):
-        raise InvalidOption('%s.alias' % option, spec['alias'], [KEYS['alias'][1]])
+    if spec.get('alias') is not None and not (USER_ALIAS.match(user_alias(spec['alias']))
+                                              or _may_be_runtime_alias(spec)):
+        raise InvalidOption('%s.alias' % option, spec['alias'], ALIASES_ALLOWED)
     if spec.get('boot_order') is not None and spec['boot_order'] < 1:
         raise InvalidOption('%s.boot_order' % option, spec['boot_order'], [KEYS['boot_order'][1]])
     if spec.get('model') is not None and spec.get('kind') in dx.MODELLESS_KINDS:
         raise InvalidOption('%s.model' % option, spec['model'], ['no model on a %s' % spec['kind']],
                             reason="libvirt's schema gives a <%s> no model" % spec['kind'])
+
+
+def _may_be_runtime_alias(spec):
+    """Whether an abstract spec's alias could be QEMU's alias of a device of a running domain."""
+    alias = spec.get('alias')
+    return 'kind' in spec and bool(alias) and not alias.startswith('ua-') and bool(RUNTIME_ALIAS.match(alias))
+
+
+def _refuse_unkept_alias(spec, option, reason):
+    """Refuse an alias libvirt would not keep as a user alias (pci.1)."""
+    if spec.get('alias') and not USER_ALIAS.match(user_alias(spec['alias'])):
+        raise InvalidOption('%s.alias' % option, spec['alias'], ALIASES_ALLOWED,
+                            reason="libvirt keeps no user alias with a '.', and " + reason)
 
 
 def _refuse_alias_on_aliasless(kind, spec, option):
@@ -120,11 +141,11 @@ def check_all(params):
         check(spec, option)
         element = element_of(spec, option)
         alias = dx.device_alias(element)
-        if alias in aliases:
+        if alias in aliases and {element.tag, aliases[alias][1]} != SERIAL_CONSOLE:
             raise InvalidOption('%s.alias' % option, alias, ['an alias no other spec of the task has'],
-                                reason='devices[%d] has it too' % aliases[alias])
+                                reason='devices[%d] has it too' % aliases[alias][0])
         if alias:
-            aliases[alias] = position
+            aliases[alias] = (position, element.tag)
         wanted.append((element, spec))
     return wanted
 
@@ -255,9 +276,9 @@ def named(root, element, option='devices', removing=False):
     are refused."""
     alias = dx.device_alias(element)
     if alias:
-        # libvirt shows the first serial port again as a <console> with its alias: one device.
-        same = [other for other in dx.devices(root) if dx.device_alias(other) == alias
-                and (other.tag != 'console' or element.tag == 'console')]
+        same = [other for other in dx.devices(root) if dx.device_alias(other) == alias]
+        if {other.tag for other in same} == SERIAL_CONSOLE and len(same) == 2:
+            same = [other for other in same if other.tag == ('console' if element.tag == 'console' else 'serial')]
         if len(same) > 1:
             raise InvalidOption('%s.alias' % option, alias, ['an alias one device holds'],
                                 reason='%d devices hold the alias %s' % (len(same), alias))
@@ -560,8 +581,13 @@ def _same_children(left, right, tag):
 def in_scope(element, wanted, params):
     """Whether virt_device reports on (and judges the cold-boot need of) a device: a wanted one, or one
     that its recommendations touch."""
-    return any(same_device(element, w) for w, _s in wanted) or (
+    return any(same_device(element, w) or _shows_runtime_alias(element, s) for w, s in wanted) or (
         bool(params.get('recommended')) and recommendations_touch(element))
+
+
+def _shows_runtime_alias(element, spec):
+    """Whether element, a running domain's device, holds the alias QEMU gave it that spec names it by."""
+    return _may_be_runtime_alias(spec) and element.tag == spec['kind'] and dx.device_alias(element) == spec['alias']
 
 
 def recommendations_touch(element):
@@ -592,9 +618,12 @@ def plan(state, wanted, params):
     report = {'filled': filled}
     if params.get('recommended'):
         wanted = _with_recommended(state, after, wanted, params, report)
+    removing = params.get('state', 'present') == 'absent'
     for position, (element, spec) in enumerate(wanted):
         option = 'devices[%d]' % position
-        if params.get('state', 'present') == 'absent':
+        element, spec = _named_by_runtime_alias(element, spec, after, state.live if state.running else None,
+                                                option, removing)
+        if removing:
             for device in named(after, element, option, removing=True):  # twins share a key: every one named
                 _remove(after, device)
             if live is not None:
@@ -630,6 +659,25 @@ def plan(state, wanted, params):
         if in_place is not None:
             update.append(in_place)
     return Change(state, after, attach, detach, report=report, update=update)
+
+
+def _named_by_runtime_alias(element, spec, root, live, option, removing):
+    """(element, spec) as they name a device of root. virt_device_info reports a running domain's devices
+    with the aliases QEMU gave them (net0, pci.1): an abstract spec whose alias, given without ua-, is the
+    one the running domain (live) shows on the very device the spec names without it, names that device by
+    its runtime name, which is written nowhere (a definition keeps no QEMU alias). A device holding the
+    user alias ua-<alias> wins; an alias libvirt would not keep as a user alias must be a runtime name."""
+    if not _may_be_runtime_alias(spec) or any(dx.device_alias(d) == element.find('alias').get('name')
+                                              for d in dx.devices(root)):
+        return element, spec
+    without = dx.clone(element)
+    without.remove(without.find('alias'))
+    holder = next((device for device in (dx.devices(live) if live is not None else ())
+                   if device.tag == element.tag and dx.device_alias(device) == spec['alias']), None)
+    if holder is not None and any(device is holder for device in named(live, without, option, removing)):
+        return without, dict(spec, alias=None)
+    _refuse_unkept_alias(spec, option, 'the running domain shows it on no device this spec names')
+    return element, spec
 
 
 def _remove(root, element):
@@ -704,6 +752,7 @@ def _label(element):
 def snippet(spec, domain_xml=None, policy=None):
     """The device XML virt_device would use for spec on that domain (the device_xml filter)."""
     check(spec, 'spec')
+    _refuse_unkept_alias(spec, 'spec', 'a snippet names no device of a running domain')
     element = element_of(spec, 'spec', new=True)
     _new_drive_medium(element, 'spec', spec)
     if domain_xml is not None:

@@ -64,6 +64,12 @@ options:
         the kinds that have none (channel, serial, console, redirdev, smartcard, parallel, hub, graphics, audio,
         redirfilter);
         C(driver) and C(address) are dicts of attributes; C(boot_order) an integer."
+      - "C(alias) is a user alias (C(ua-) is added when missing), or the alias QEMU gave a device of the running
+        domain (V(net0), V(virtio-disk0), V(pci.1)), as M(virtuned.libvirt.virt_device_info) reports a running
+        domain's devices: given without C(ua-) and shown by the running domain on the device the spec names
+        otherwise, it names that device and is written nowhere (a device holding C(ua-)I(alias) wins; give
+        V(ua-net0) to give a running device that user alias). libvirt keeps no user alias with a C(.), so such
+        an alias must be QEMU's. A serial port and the C(<console>) libvirt shows it as share one alias."
       - Or C(xml), a device snippet (with an optional C(alias)). A running domain's device may be given as its
         live XML shows it - what a definition does not keep is left out (QEMU's alias, as against a user alias
         C(ua-...); a NIC's host-side name that libvirt generates, C(vnet...), C(macvtap...), C(macvlan...), unless

@@ -416,6 +416,54 @@ def test_a_running_domains_devices_given_back_as_it_shows_them_change_nothing(sc
         assert result.get('failed') is not True and result['changed'] is False, result
 
 
+def test_a_running_domains_devices_given_back_in_the_abstract_form_change_nothing(scratch):
+    """virt_device_info reports a running domain's devices with the aliases QEMU gave them (net0, pci.1):
+    each given back in that form names its device (a user alias of that name is not written), a USB tablet
+    so named is unplugged, and an alias libvirt keeps no user alias of that names no running device is
+    refused, nothing written."""
+    name = scratch.create('q35', running=True, devices=PICKED_AT_START + "<input type='tablet' bus='usb'/>")
+    before = scratch.inactive_xml(name)
+    shown = testbed.run_module('virt_device_info', {'name': name})['domains'][name]['devices']
+    aliases = {device['alias'] for device in shown}
+    assert {'net0', 'pci.1', 'virtio-disk0', 'serial0'} <= aliases and not any(
+        alias.startswith('ua-') for alias in aliases if alias), aliases
+    args = {'name': name, 'devices': [device for device in shown if device['alias']]}
+    for check in (True, False):
+        result = testbed.run_module('virt_device', args, check=check)
+        assert result.get('failed') is not True and result['changed'] is False, result
+        assert {device['alias'] for device in result['domains'][name]['devices']} >= aliases - {None}, check
+    assert scratch.inactive_xml(name) == before
+    tablet = next(device for device in shown if device['kind'] == 'input' and device['type'] == 'tablet')
+    check_then_run_agree(dict(args, devices=[tablet], state='absent'), name, ['detached'], reboot_required=False)
+    assert [testbed.parse(xml).find("devices/input[@type='tablet']") for xml in
+            (scratch.inactive_xml(name), scratch.live_xml(name))] == [None, None]
+    testbed.assert_refused(scratch, 'virt_device', {'devices': [{'kind': 'controller', 'type': 'pci', 'alias': 'pci.9'}]},
+                           [name], ["devices[0].alias", "'pci.9'", "libvirt keeps no user alias with a '.'",
+                                    'the alias QEMU gave the device in the running domain'])
+    scratch.stop(name)
+    user_named = [dict(next(device for device in shown if device['kind'] == 'interface'), address=None)]
+    changed_then_settled({'name': name, 'devices': user_named})
+    nic = testbed.parse(scratch.inactive_xml(name)).find('devices/interface')
+    assert nic.find('alias').get('name') == 'ua-net0'
+
+
+def test_a_serial_port_with_a_user_alias_and_the_console_that_shows_it_given_back_change_nothing(scratch):
+    """libvirt shows the first serial port again as a <console> holding its alias: the two, as
+    virt_device_info reports them or as XML, name one device, and the console alone names it too."""
+    name = scratch.create('q35', devices="<serial type='pty'><target port='0'/><alias name='ua-ser'/></serial>")
+    root = testbed.parse(scratch.inactive_xml(name))
+    assert [device.find('alias').get('name') for device in root.findall('devices/serial') + root.findall(
+        'devices/console')] == ['ua-ser', 'ua-ser']
+    shown = [device for device in testbed.run_module('virt_device_info', {'name': name})['domains'][name]['devices']
+             if device['kind'] in ('serial', 'console')]
+    snippets = [{'xml': testbed.serialize(device)} for device in root.findall('devices/serial') + root.findall(
+        'devices/console')]
+    for devices in (shown, snippets, shown[1:]):
+        for check in (True, False):
+            result = testbed.run_module('virt_device', {'name': name, 'devices': devices}, check=check)
+            assert result.get('failed') is not True and result['changed'] is False, result
+
+
 # Devices as OpenStack Nova writes them (its libvirt config tests): each once defined, libvirt keeps it otherwise.
 NOVA_WRITTEN = [
     # libvirt makes a console without a target type the serial console, and adds the serial port it shows

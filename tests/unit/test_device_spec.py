@@ -524,3 +524,69 @@ def test_a_running_drive_is_updated_only_in_its_medium(spec, medium):
     assert update.find('driver').get('cache') is None and update.find('driver').get('type') == 'raw'
     assert (update.find('source').get('file') if update.find('source') is not None else None) == medium
     assert update.find('alias').get('name') == 'sata0-0-0' and update.find('readonly') is not None
+
+
+def running_state(root, live):
+    return type('State', (), {'before': root, 'before_xml': dx.serialize(root), 'running': True, 'live': live})()
+
+
+def live_of(root, aliases):
+    """root as a running domain shows it: each device with the alias QEMU gave it."""
+    live = dx.clone(root)
+    for device, alias in zip(dx.devices(live), aliases):
+        device.append(dx.new_element('alias', {'name': alias}))
+    return live
+
+
+@pytest.mark.parametrize('state', ['present', 'absent'])
+def test_an_alias_qemu_gave_the_device_the_spec_names_is_no_user_alias(state):
+    """virt_device_info reports a running domain's devices with QEMU's aliases: given back, one names the
+    device it is on and is written nowhere; on a stopped domain, or on another device, it is the user's."""
+    root = domain()
+    live = live_of(root, ['virtio-disk0', 'net0'])
+    disk = {'kind': 'disk', 'alias': 'virtio-disk0', 'target': 'vda', 'bus': 'virtio'}
+    params = {'devices': [disk], 'state': state, 'live': 'auto', 'unplug_timeout': 10}
+    change = spec_.plan(running_state(root, live), spec_.check_all(params), params)
+    if state == 'present':
+        assert change.changed is False
+    else:
+        assert dx.disks(change.after) == [] and [dx.device_alias(d) for d in change.detach] == ['virtio-disk0']
+    named_stopped = planned(root, [disk])
+    assert [dx.device_alias(d) for d in dx.disks(named_stopped.after)] == ['ua-virtio-disk0']
+    elsewhere = dict(disk, alias='net0')
+    change = spec_.plan(running_state(root, live), spec_.check_all(dict(params, devices=[elsewhere])),
+                        dict(params, devices=[elsewhere]))
+    if state == 'present':
+        assert [dx.device_alias(d) for d in dx.disks(change.after)] == ['ua-net0']
+
+
+def test_an_alias_libvirt_keeps_no_user_alias_of_must_be_qemus_on_the_device_named():
+    root = domain()
+    controller = {'kind': 'controller', 'type': 'pci', 'index': 0, 'model': 'pcie-root', 'alias': 'pcie.0'}
+    dx.append_device(root, dx.new_element('controller', {'type': 'pci', 'index': '0', 'model': 'pcie-root'}))
+    live = live_of(root, ['virtio-disk0', 'net0', 'pcie.0'])
+    params = {'devices': [controller], 'state': 'present', 'live': 'auto', 'unplug_timeout': 10}
+    assert spec_.plan(running_state(root, live), spec_.check_all(params), params).changed is False
+    for state in (_state(root), running_state(root, live_of(root, ['virtio-disk0', 'net0', 'pci.1']))):
+        with pytest.raises(InvalidOption) as raised:
+            spec_.plan(state, spec_.check_all(params), params)
+        assert raised.value.option == 'devices[0].alias' and "no user alias with a '.'" in raised.value.msg
+    with pytest.raises(InvalidOption) as raised:
+        spec_.snippet(controller)
+    assert raised.value.option == 'spec.alias'
+    for alias in ('ua-pcie.0', '.pci', 'pci 1'):
+        with pytest.raises(InvalidOption):
+            spec_.check(dict(controller, alias=alias))
+
+
+def test_a_serial_port_and_the_console_libvirt_shows_it_as_share_its_alias():
+    root = domain()
+    for device in dx.parse('<devices>%s</devices>' % SERIAL_CONSOLE, root_tag=None):
+        device.append(dx.new_element('alias', {'name': 'ua-ser'}))
+        dx.append_device(root, device)
+    specs = [{'kind': 'serial', 'type': 'pty', 'alias': 'ser'}, {'kind': 'console', 'type': 'pty', 'alias': 'ser'}]
+    assert planned(root, specs).changed is False
+    assert planned(root, specs[1:]).changed is False
+    with pytest.raises(InvalidOption) as raised:
+        spec_.check_all({'devices': [specs[0], dict(specs[0], kind='rng')], 'unplug_timeout': 10})
+    assert 'devices[0] has it too' in raised.value.msg
