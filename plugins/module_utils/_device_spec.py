@@ -140,14 +140,21 @@ def check_all(params):
         option = 'devices[%d]' % position
         check(spec, option)
         element = element_of(spec, option)
-        alias = dx.device_alias(element)
-        if alias in aliases and {element.tag, aliases[alias][1]} != SERIAL_CONSOLE:
-            raise InvalidOption('%s.alias' % option, alias, ['an alias no other spec of the task has'],
-                                reason='devices[%d] has it too' % aliases[alias][0])
-        if alias:
-            aliases[alias] = (position, element.tag)
+        if not (_may_be_runtime_alias(spec) and _usb.is_usb_controller(element)):
+            _refuse_repeated_alias(aliases, element, position)
         wanted.append((element, spec))
     return wanted
+
+
+def _refuse_repeated_alias(aliases, element, position):
+    """Refuse a user alias an earlier spec has (aliases: alias -> (position, kind), updated). QEMU gives
+    companion USB controllers one alias (usb): check_all leaves theirs to plan, which knows whose it is."""
+    alias = dx.device_alias(element)
+    if alias in aliases and {element.tag, aliases[alias][1]} != SERIAL_CONSOLE:
+        raise InvalidOption('devices[%d].alias' % position, alias, ['an alias no other spec of the task has'],
+                            reason='devices[%d] has it too' % aliases[alias][0])
+    if alias:
+        aliases[alias] = (position, element.tag)
 
 
 def element_of(spec, option='devices', new=False):
@@ -619,10 +626,12 @@ def plan(state, wanted, params):
     if params.get('recommended'):
         wanted = _with_recommended(state, after, wanted, params, report)
     removing = params.get('state', 'present') == 'absent'
+    aliases = {}
     for position, (element, spec) in enumerate(wanted):
         option = 'devices[%d]' % position
         element, spec = _named_by_runtime_alias(element, spec, after, state.live if state.running else None,
                                                 option, removing)
+        _refuse_repeated_alias(aliases, element, position)
         if removing:
             for device in named(after, element, option, removing=True):  # twins share a key: every one named
                 _remove(after, device)
@@ -672,9 +681,10 @@ def _named_by_runtime_alias(element, spec, root, live, option, removing):
         return element, spec
     without = dx.clone(element)
     without.remove(without.find('alias'))
-    holder = next((device for device in (dx.devices(live) if live is not None else ())
-                   if device.tag == element.tag and dx.device_alias(device) == spec['alias']), None)
-    if holder is not None and any(device is holder for device in named(live, without, option, removing)):
+    # QEMU gives companion USB controllers one alias (usb): the device named must be one of its holders
+    holders = [device for device in (dx.devices(live) if live is not None else ())
+               if device.tag == element.tag and dx.device_alias(device) == spec['alias']]
+    if holders and any(device is holder for device in named(live, without, option, removing) for holder in holders):
         return without, dict(spec, alias=None)
     _refuse_unkept_alias(spec, option, 'the running domain shows it on no device this spec names')
     return element, spec

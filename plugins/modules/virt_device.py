@@ -69,7 +69,8 @@ options:
         domain's devices: given without C(ua-) and shown by the running domain on the device the spec names
         otherwise, it names that device and is written nowhere (a device holding C(ua-)I(alias) wins; give
         V(ua-net0) to give a running device that user alias). libvirt keeps no user alias with a C(.), so such
-        an alias must be QEMU's. A serial port and the C(<console>) libvirt shows it as share one alias."
+        an alias must be QEMU's (which gives an i440fx guest's companion USB controllers one, V(usb)). A serial port
+        and the C(<console>) libvirt shows it as share one alias."
       - Or C(xml), a device snippet (with an optional C(alias)). A running domain's device may be given as its
         live XML shows it - what a definition does not keep is left out (QEMU's alias, as against a user alias
         C(ua-...); a NIC's host-side name that libvirt generates, C(vnet...), C(macvtap...), C(macvlan...), unless

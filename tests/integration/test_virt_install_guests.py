@@ -120,3 +120,21 @@ def test_a_guests_own_devices_given_back_change_nothing(scratch):
     predicted_then_run_then_settled('virt_device', {'name': name, 'devices': [second], 'state': 'absent'})
     after = testbed.parse(scratch.inactive_xml(name)).findall('devices/redirdev/address')
     assert [dict(address.attrib) for address in after] == [dict(before[0].attrib)] != [dict(before[1].attrib)]
+
+
+@pytest.mark.parametrize('os_name, machine', [('rhel6.10', 'pc'), ('win11', 'q35')])
+def test_a_running_guests_devices_given_back_as_reported_change_nothing(scratch, os_name, machine):
+    """virt_device_info reports a running guest's devices with the aliases QEMU gave them (the companion USB
+    controllers of an i440fx guest all hold usb): given back, each names its device; neither they nor the
+    persistent forms change anything."""
+    name = virt_install_guest(scratch, os_name, machine, graphics=SPICE_DESKTOP)
+    scratch.start(name)
+    before = scratch.inactive_xml(name)
+    reported = testbed.run_module('virt_device_info', {'name': name})['domains'][name]
+    usb_aliases = [form['alias'] for form in reported['devices'] if form['kind'] == 'controller' and form['type'] == 'usb']
+    assert usb_aliases == (['usb'] * 4 if machine == 'pc' else ['usb'])
+    for form in ('devices', 'persistent_devices'):
+        for check in (True, False):
+            result = testbed.run_module('virt_device', {'name': name, 'devices': reported[form]}, check=check)
+            assert result.get('failed') is not True and result['changed'] is False, (form, result)
+    assert scratch.inactive_xml(name) == before

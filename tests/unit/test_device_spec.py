@@ -590,3 +590,21 @@ def test_a_serial_port_and_the_console_libvirt_shows_it_as_share_its_alias():
     with pytest.raises(InvalidOption) as raised:
         spec_.check_all({'devices': [specs[0], dict(specs[0], kind='rng')], 'unplug_timeout': 10})
     assert 'devices[0] has it too' in raised.value.msg
+
+
+COMPANIONS = "".join("<controller type='usb' index='0' model='%s'/>" % model
+                     for model in ('ich9-ehci1', 'ich9-uhci1', 'ich9-uhci2', 'ich9-uhci3'))
+
+
+def test_companion_usb_controllers_share_the_alias_qemu_gave_them_and_no_user_alias():
+    root = domain()
+    for device in dx.parse('<devices>%s</devices>' % COMPANIONS, root_tag=None):
+        dx.append_device(root, device)
+    specs = [{'kind': 'controller', 'type': 'usb', 'index': 0, 'model': controller.get('model'), 'alias': 'usb'}
+             for controller in dx.find_devices(root, 'controller')]
+    params = {'devices': specs, 'state': 'present', 'live': 'auto', 'unplug_timeout': 10}
+    live = live_of(root, ['virtio-disk0', 'net0'] + ['usb'] * 4)
+    assert spec_.plan(running_state(root, live), spec_.check_all(params), params).changed is False
+    with pytest.raises(InvalidOption) as raised:
+        planned(root, specs)  # stopped: four user aliases ua-usb
+    assert raised.value.option == 'devices[1].alias' and 'devices[0] has it too' in raised.value.msg
