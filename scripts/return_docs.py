@@ -41,8 +41,11 @@ contains:
     description: Its alias (names starting with C(ua-) are the user's), or null.
     type: str
   target:
-    description: A disk's target device name, a filesystem's target dir (its mount tag), else null.
-    type: str
+    description:
+      - A disk's target device name, a filesystem's target dir (its mount tag), a string.
+      - A serial, parallel or console port's or a channel's C(<target>) attributes, a dict (C(type) and C(port),
+        or C(type) and C(name)), by which libvirt finds it. Else null.
+    type: raw
     sample: vda
   mac:
     description: An interface's MAC address, else null.

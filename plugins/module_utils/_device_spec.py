@@ -626,7 +626,7 @@ def plan(state, wanted, params):
     if params.get('recommended'):
         wanted = _with_recommended(state, after, wanted, params, report)
     removing = params.get('state', 'present') == 'absent'
-    aliases = {}
+    aliases, serial_consoles = {}, []
     for position, (element, spec) in enumerate(wanted):
         option = 'devices[%d]' % position
         element, spec = _named_by_runtime_alias(element, spec, after, state.live if state.running else None,
@@ -635,6 +635,8 @@ def plan(state, wanted, params):
         if removing:
             for device in named(after, element, option, removing=True):  # twins share a key: every one named
                 _remove(after, device)
+                if device.tag == 'console' and dx.is_serial_console(device):
+                    serial_consoles.append((option, spec))
             if live is not None:
                 detach.extend(named(live, element, option, removing=True))
             continue
@@ -667,6 +669,7 @@ def plan(state, wanted, params):
         in_place = live_update(running, element) if running is not None and kind in LIVE_UPDATES else None
         if in_place is not None:
             update.append(in_place)
+    _refuse_removing_the_serial_console_alone(after, serial_consoles)
     return Change(state, after, attach, detach, report=report, update=update)
 
 
@@ -698,6 +701,16 @@ def _remove(root, element):
             if _port(console) == ('serial', _port(element)[1]):
                 dx.remove_device(console)
     dx.remove_device(element)
+
+
+def _refuse_removing_the_serial_console_alone(root, removed):
+    """removed: (option, spec) of each serial console a plan removes from root. libvirt would put one back
+    (dx.keeps_serial_console) while a serial port stays; the serial port takes it along."""
+    if removed and dx.keeps_serial_console(root):
+        option, spec = removed[0]
+        raise InvalidOption(option, spec, ['the serial port it shows (kind serial), which takes it along'],
+                            reason='libvirt shows the first serial port as this console, and puts it back while '
+                                   'the port stays')
 
 
 def _port(element):

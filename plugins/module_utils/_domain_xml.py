@@ -569,6 +569,31 @@ def filesystem_target(element):
     return target.get('dir') if target is not None else None
 
 
+def is_serial_console(console):
+    """Whether a <console> shows a serial port: target type serial, or none (libvirt makes that one the
+    serial console)."""
+    target = console.find('target')
+    return target is None or target.get('type') in (None, 'serial')
+
+
+def keeps_serial_console(root):
+    """Whether libvirt would add a serial console to root: an HVM domain with a serial port shows the first
+    one as its first console, and puts one there when its first console is none such (virDomainDefAddConsoleCompat,
+    probed with libvirt 9.0: removing it alone changes nothing)."""
+    consoles = find_devices(root, 'console')
+    return (root.findtext('os/type') == 'hvm' and bool(find_devices(root, 'serial'))
+            and not (consoles and is_serial_console(consoles[0])))
+
+
+def character_target(element):
+    """The attributes of a character device's <target> (a serial port's type and port, a channel's type and
+    name), by which libvirt finds it, without the connection state a running domain shows; or None."""
+    target = element.find('target')
+    if target is None or not target.attrib:
+        return None
+    return {name: value for name, value in target.attrib.items() if name != 'state'}
+
+
 def disk_target(element):
     target = element.find('target')
     return target.get('dev') if target is not None else None
@@ -779,8 +804,10 @@ def device_identity(element):
     return key + (twins,) if twins else key
 
 
-# What the abstract form's target is, per kind: a disk's device name, a filesystem's target dir.
-_TARGETS = {'disk': disk_target, 'filesystem': filesystem_target}
+# What the abstract form's target is, per kind: a disk's device name, a filesystem's target dir, the
+# <target> attributes of a character device.
+_TARGETS = dict({'disk': disk_target, 'filesystem': filesystem_target},
+                **{kind: character_target for kind in CHARACTER_DEVICES})
 
 
 def abstract(element):
@@ -808,7 +835,7 @@ def abstract(element):
 def device_label(element):
     """A device named in a message: its kind and alias (or target, MAC, type and bus)."""
     form = abstract(element)
-    name = form['alias'] or form['target'] or form['mac']
+    name = form['alias'] or (form['target'] if isinstance(form['target'], str) else None) or form['mac']
     names = [name] if name else [n for n in (form['type'], form['bus'], form['model']) if n]
     return ' '.join([element.tag] + names)
 

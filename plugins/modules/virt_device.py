@@ -16,6 +16,8 @@ description:
     kind by (see O(devices); a channel by its virtio port name, so the spec of a guest agent channel takes the
     one the guest has). Two devices holding one alias are refused, and so is a channel taking the
     port name another channel has (QEMU starts no domain with two ports of one name).
+  - With O(state=absent), the serial console (libvirt shows the first serial port as the first console, and puts
+    it back while a serial port stays) goes only with its serial port; alone it is refused.
   - A device that exists but differs from the spec gets the spec's attributes and elements (the others stay;
     an element that repeats, such as a network disk's hosts, goes onto the one at its position, and the
     list the spec gives is the list);
@@ -224,8 +226,11 @@ domains:
           description: Its alias (names starting with C(ua-) are the user's), or null.
           type: str
         target:
-          description: A disk's target device name, a filesystem's target dir (its mount tag), else null.
-          type: str
+          description:
+            - A disk's target device name, a filesystem's target dir (its mount tag), a string.
+            - A serial, parallel or console port's or a channel's C(<target>) attributes, a dict (C(type) and C(port),
+              or C(type) and C(name)), by which libvirt finds it. Else null.
+          type: raw
           sample: vda
         mac:
           description: An interface's MAC address, else null.

@@ -464,6 +464,29 @@ def test_a_serial_port_with_a_user_alias_and_the_console_that_shows_it_given_bac
             assert result.get('failed') is not True and result['changed'] is False, result
 
 
+def test_a_serial_port_given_back_as_reported_goes_alone_and_the_serial_console_only_with_its_port(scratch):
+    """virt_device_info reports a character device's <target> attributes, by which libvirt finds it: serial
+    port 1's abstract form removes it alone. libvirt shows the first serial port as the serial console and
+    puts that console back while the port stays: removing it alone is refused, nothing written; with its
+    port (in either order) both go."""
+    name = scratch.create('q35', devices="<serial type='pty'><target port='0'/></serial>"
+                                         "<serial type='pty'><target port='1'/></serial>")
+    shown = testbed.run_module('virt_device_info', {'name': name})['domains'][name]['devices']
+    serials = [device for device in shown if device['kind'] == 'serial']
+    console = next(device for device in shown if device['kind'] == 'console')
+    assert [serial['target'] for serial in serials] == [{'type': 'isa-serial', 'port': port} for port in '01']
+    assert console['target'] == {'type': 'serial', 'port': '0'}
+    changed_then_settled({'name': name, 'devices': serials[1:], 'state': 'absent'})
+    root = testbed.parse(scratch.inactive_xml(name))
+    assert [t.get('port') for t in root.findall('devices/serial/target')] == ['0']
+    assert len(root.findall('devices/console')) == 1
+    testbed.assert_refused(scratch, 'virt_device', {'devices': [console], 'state': 'absent'}, [name],
+                           ['devices[0]', 'puts it back while the port stays', 'the serial port it shows'])
+    changed_then_settled({'name': name, 'devices': [console, serials[0]], 'state': 'absent'})
+    root = testbed.parse(scratch.live_xml_when_started(name))
+    assert root.findall('devices/serial') == root.findall('devices/console') == []
+
+
 # Devices as OpenStack Nova writes them (its libvirt config tests): each once defined, libvirt keeps it otherwise.
 NOVA_WRITTEN = [
     # libvirt makes a console without a target type the serial console, and adds the serial port it shows

@@ -608,3 +608,21 @@ def test_companion_usb_controllers_share_the_alias_qemu_gave_them_and_no_user_al
     with pytest.raises(InvalidOption) as raised:
         planned(root, specs)  # stopped: four user aliases ua-usb
     assert raised.value.option == 'devices[1].alias' and 'devices[0] has it too' in raised.value.msg
+
+
+def test_the_serial_console_goes_only_with_its_port_which_libvirt_would_show_again():
+    serial, console = ({'kind': 'serial', 'target': {'port': '0'}},
+                       {'kind': 'console', 'target': {'type': 'serial', 'port': '0'}})
+    for specs in ([console], [dict(console, type='pty')]):
+        root = domain()
+        for device in dx.parse('<devices>%s</devices>' % SERIAL_CONSOLE, root_tag=None):
+            dx.append_device(root, device)
+        with pytest.raises(InvalidOption) as raised:
+            planned(root, specs, state='absent')
+        assert raised.value.option == 'devices[0]' and 'puts it back while the port stays' in raised.value.msg
+    for specs in ([console, serial], [serial, console], [serial]):
+        root = domain()
+        for device in dx.parse('<devices>%s</devices>' % SERIAL_CONSOLE, root_tag=None):
+            dx.append_device(root, device)
+        after = planned(root, specs, state='absent').after
+        assert dx.find_devices(after, 'serial') == dx.find_devices(after, 'console') == []

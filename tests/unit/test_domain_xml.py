@@ -74,6 +74,16 @@ def test_abstract_form(root):
     assert all(f['kind'] != 'emulator' for f in forms)
 
 
+def test_a_character_devices_target_is_the_attributes_libvirt_finds_it_by():
+    """A running domain's channel shows its connection state too: no part of what names it."""
+    devices = dx.parse("""<devices><serial type='pty'><target type='isa-serial' port='1'><model name='isa-serial'/>
+    </target></serial><channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0' state='connected'/>
+    </channel><console type='pty'/></devices>""", root_tag=None)
+    assert [dx.abstract(device)['target'] for device in devices] == [
+        {'type': 'isa-serial', 'port': '1'}, {'type': 'virtio', 'name': 'org.qemu.guest_agent.0'}, None]
+    assert dx.device_label(devices[0]) == 'serial pty'
+
+
 @pytest.mark.parametrize('xpath, identity', [
     ("devices/disk[1]", ('disk', 'vda')),
     ("devices/interface", ('interface', '52:54:00:aa:bb:cc')),
