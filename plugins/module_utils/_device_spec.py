@@ -654,6 +654,8 @@ def plan(state, wanted, params):
                                                                 else 'a mac'],
                                     reason='without either, the new %s could not be found again' % device.tag)
             dx.append_device(after, device)
+            if device.tag == 'serial':
+                dx.put_back_serial_console(after)  # libvirt shows a first serial port as a console too
             if origins:
                 filled[_label(device)] = origins
             if live is not None and running is None:
@@ -695,12 +697,14 @@ def _named_by_runtime_alias(element, spec, root, live, option, removing):
 
 def _remove(root, element):
     """Remove a device; a serial port takes the <console> that shows it along (libvirt would make the
-    serial port again from that console)."""
+    serial port again from that console), and the next serial port gets one."""
     if element.tag == 'serial':
         for console in dx.find_devices(root, 'console'):
             if _port(console) == ('serial', _port(element)[1]):
                 dx.remove_device(console)
     dx.remove_device(element)
+    if element.tag == 'serial':
+        dx.put_back_serial_console(root)  # the next serial port's, as libvirt shows it
 
 
 def _refuse_removing_the_serial_console_alone(root, removed):

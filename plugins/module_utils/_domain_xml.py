@@ -585,6 +585,30 @@ def keeps_serial_console(root):
             and not (consoles and is_serial_console(consoles[0])))
 
 
+def put_back_serial_console(root):
+    """root (in place) with the serial console libvirt adds when it keeps one (keeps_serial_console): the
+    first serial port's character device again, in front of the other consoles (probed with libvirt 9.0)."""
+    if not keeps_serial_console(root):
+        return root
+    serial = find_devices(root, 'serial')[0]
+    console = new_element('console', {'type': serial.get('type')} if serial.get('type') else {})
+    for child in serial:
+        if isinstance(child.tag, str) and child.tag not in ('target', 'address', 'alias'):
+            console.append(copy.deepcopy(child))
+    target = serial.find('target')
+    port = target.get('port', '0') if target is not None else '0'
+    console.append(new_element('target', {'type': 'serial', 'port': port}))
+    for alias in serial.findall('alias'):
+        console.append(copy.deepcopy(alias))
+    consoles = find_devices(root, 'console')
+    if consoles:
+        consoles[0].addprevious(console)
+    else:
+        (find_devices(root, 'parallel') or find_devices(root, 'serial'))[-1].addnext(console)
+    _indent_like_siblings(devices_element(root), console)
+    return root
+
+
 def character_target(element):
     """The attributes of a character device's <target> (a serial port's type and port, a channel's type and
     name), by which libvirt finds it, without the connection state a running domain shows; or None."""

@@ -487,6 +487,32 @@ def test_a_serial_port_given_back_as_reported_goes_alone_and_the_serial_console_
     assert root.findall('devices/serial') == root.findall('devices/console') == []
 
 
+TWO_SERIAL_PORTS = ("<serial type='pty'><target port='0'/></serial>"
+                    "<serial type='file'><source path='/var/log/vt-serial1.log'/><target port='1'/></serial>")
+
+
+def consoles(root):
+    return [(dict(console.attrib), [(child.tag, dict(child.attrib)) for child in console])
+            for console in root.findall('devices/console')]
+
+
+@pytest.mark.parametrize('devices, specs, state', [
+    ('', [{'kind': 'serial', 'type': 'file', 'source': '/var/log/vt-serial0.log'}], 'present'),
+    (TWO_SERIAL_PORTS, [{'kind': 'serial', 'target': {'port': '0'}}], 'absent'),
+])
+def test_the_serial_console_libvirt_makes_of_the_first_serial_port_is_in_the_plan(scratch, devices, specs, state):
+    """A first serial port gets a console libvirt makes of it; removing serial port 0, port 1 gets it: check
+    mode's planned definition has the console libvirt then writes."""
+    name = scratch.create('q35', devices=devices)
+    args = {'name': name, 'devices': specs, 'state': state}
+    planned = testbed.run_module('virt_device', args, check=True, diff=True)['diff'][0]['after']
+    changed_then_settled(args)
+    written = testbed.parse(scratch.inactive_xml(name))
+    assert consoles(testbed.parse(planned)) == consoles(written)
+    assert [console.find('target').attrib for console in written.findall('devices/console')] == [
+        {'type': 'serial', 'port': '0' if state == 'present' else '1'}]
+
+
 # Devices as OpenStack Nova writes them (its libvirt config tests): each once defined, libvirt keeps it otherwise.
 NOVA_WRITTEN = [
     # libvirt makes a console without a target type the serial console, and adds the serial port it shows

@@ -84,6 +84,20 @@ def test_a_character_devices_target_is_the_attributes_libvirt_finds_it_by():
     assert dx.device_label(devices[0]) == 'serial pty'
 
 
+def test_libvirts_serial_console_is_put_back_for_the_first_serial_port_only_when_missing():
+    root = dx.parse("""<domain><os><type>hvm</type></os><devices><serial type='file'><source path='/l'/>
+    <target type='isa-serial' port='1'/><alias name='ua-s'/></serial><console type='pty'><target type='virtio'/>
+    </console></devices></domain>""")
+    dx.put_back_serial_console(root)
+    console = dx.find_devices(root, 'console')[0]
+    assert [(c.tag, dict(c.attrib)) for c in console] == [
+        ('source', {'path': '/l'}), ('target', {'type': 'serial', 'port': '1'}), ('alias', {'name': 'ua-s'})]
+    assert console.get('type') == 'file' and len(dx.find_devices(root, 'console')) == 2
+    assert dx.keeps_serial_console(root) is False
+    dx.put_back_serial_console(root)
+    assert len(dx.find_devices(root, 'console')) == 2
+
+
 @pytest.mark.parametrize('xpath, identity', [
     ("devices/disk[1]", ('disk', 'vda')),
     ("devices/interface", ('interface', '52:54:00:aa:bb:cc')),
