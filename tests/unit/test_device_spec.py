@@ -174,11 +174,16 @@ SERIAL_CONSOLE = ("<serial type='pty'><target type='isa-serial' port='0'><model 
                   "<console type='pty'><target type='serial' port='0'/></console>")
 
 
-def planned_devices(devices_xml, specs, kind):
-    """The change specs plan on a domain with these devices, and its devices of the kind afterwards."""
+def domain_with(devices_xml):
     root = domain()
     for device in dx.parse('<devices>%s</devices>' % devices_xml, root_tag=None):
         dx.append_device(root, device)
+    return root
+
+
+def planned_devices(devices_xml, specs, kind):
+    """The change specs plan on a domain with these devices, and its devices of the kind afterwards."""
+    root = domain_with(devices_xml)
     change = planned(root, specs)
     return change, dx.find_devices(change.after, kind)
 
@@ -597,9 +602,7 @@ COMPANIONS = "".join("<controller type='usb' index='0' model='%s'/>" % model
 
 
 def test_companion_usb_controllers_share_the_alias_qemu_gave_them_and_no_user_alias():
-    root = domain()
-    for device in dx.parse('<devices>%s</devices>' % COMPANIONS, root_tag=None):
-        dx.append_device(root, device)
+    root = domain_with(COMPANIONS)
     specs = [{'kind': 'controller', 'type': 'usb', 'index': 0, 'model': controller.get('model'), 'alias': 'usb'}
              for controller in dx.find_devices(root, 'controller')]
     params = {'devices': specs, 'state': 'present', 'live': 'auto', 'unplug_timeout': 10}
@@ -614,15 +617,9 @@ def test_the_serial_console_goes_only_with_its_port_which_libvirt_would_show_aga
     serial, console = ({'kind': 'serial', 'target': {'port': '0'}},
                        {'kind': 'console', 'target': {'type': 'serial', 'port': '0'}})
     for specs in ([console], [dict(console, type='pty')]):
-        root = domain()
-        for device in dx.parse('<devices>%s</devices>' % SERIAL_CONSOLE, root_tag=None):
-            dx.append_device(root, device)
         with pytest.raises(InvalidOption) as raised:
-            planned(root, specs, state='absent')
+            planned(domain_with(SERIAL_CONSOLE), specs, state='absent')
         assert raised.value.option == 'devices[0]' and 'puts it back while the port stays' in raised.value.msg
     for specs in ([console, serial], [serial, console], [serial]):
-        root = domain()
-        for device in dx.parse('<devices>%s</devices>' % SERIAL_CONSOLE, root_tag=None):
-            dx.append_device(root, device)
-        after = planned(root, specs, state='absent').after
+        after = planned(domain_with(SERIAL_CONSOLE), specs, state='absent').after
         assert dx.find_devices(after, 'serial') == dx.find_devices(after, 'console') == []
