@@ -681,15 +681,14 @@ def _named_by_runtime_alias(element, spec, root, live, option, removing):
     one the running domain (live) shows on the very device the spec names without it, names that device by
     its runtime name, which is written nowhere (a definition keeps no QEMU alias). A device holding the
     user alias ua-<alias> wins; an alias libvirt would not keep as a user alias must be a runtime name."""
-    if not _may_be_runtime_alias(spec) or any(dx.device_alias(d) == element.find('alias').get('name')
-                                              for d in dx.devices(root)):
+    if not _may_be_runtime_alias(spec) or any(dx.device_alias(d) == dx.device_alias(element) for d in dx.devices(root)):
         return element, spec
     without = dx.clone(element)
     without.remove(without.find('alias'))
     # QEMU gives companion USB controllers one alias (usb): the device named must be one of its holders
     holders = [device for device in (dx.devices(live) if live is not None else ())
                if device.tag == element.tag and dx.device_alias(device) == spec['alias']]
-    if holders and any(device is holder for device in named(live, without, option, removing) for holder in holders):
+    if holders and any(device in holders for device in named(live, without, option, removing)):
         return without, dict(spec, alias=None)
     _refuse_unkept_alias(spec, option, 'the running domain shows it on no device this spec names')
     return element, spec
