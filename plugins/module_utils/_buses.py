@@ -109,7 +109,7 @@ def plan(root, params, capabilities):
     validate(params, root, capabilities)
     dropped = []
     if params.get('pin'):
-        dx.stash_properties(root, dx.effective_properties(root))
+        dx.stash_properties(root, dx.properties_to_stash(root))
     for option, device in DISK_OPTIONS:
         if params.get(option):
             dropped += move_disks(root, device, params[option], params.get('scsi_model'), option=option,
@@ -124,7 +124,9 @@ def plan(root, params, capabilities):
         set_virtio_model(root, tables.VIRTIO_FLAVOUR[params['virtio_model']])
     _check_lun0_only_controllers(root, params)
     if params.get('pin') or any(params.get(option) for option in OPTIONS):
-        dx.stash_properties(root, dx.effective_properties(root))
+        applied = {key: params[option] for key, (module, option) in tables.APPLIED_BY.items()
+                   if module == 'virt_device_bus' and key in dx.PROPERTY_KEYS and params.get(option)}
+        dx.stash_properties(root, dx.properties_to_stash(root, applied))
     return dropped
 
 

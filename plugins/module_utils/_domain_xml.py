@@ -37,6 +37,9 @@ PROPERTY_KEYS = (
     'hw_vif_model',
 )
 
+# The keys a kind of device tells: a domain without such a device says nothing about them.
+DEVICE_PROPERTY_KEYS = ('hw_cdrom_bus', 'hw_disk_bus', 'hw_floppy_bus', 'hw_video_model', 'hw_vif_model')
+
 POINTER_TYPES = ('tablet', 'mouse')
 INPUT_TYPES = POINTER_TYPES + ('keyboard',)
 
@@ -1148,10 +1151,26 @@ def effective_properties(root):
         'hw_vif_model': first(find_devices(root, 'interface'), device_model),
         'hw_machine_type': os_type(root)['machine'],
     }
+    properties.update(input_properties(root))
+    return _canonical(properties)
+
+
+def _canonical(properties):
+    properties = {key: properties[key] for key in PROPERTY_KEYS}
     if properties['hw_vif_model'] in VIRTIO_FLAVOURS:
         properties['hw_vif_model'] = 'virtio'  # the flavour is virtio_model's business, not the NIC model's
-    properties.update(input_properties(root))
-    return {key: properties[key] for key in PROPERTY_KEYS}
+    return properties
+
+
+def properties_to_stash(root, applied=None):
+    """The effective values, where a key that no device of the domain tells keeps the value applied now, else
+    the one stashed: a choice for the next disk or cdrom holds while the domain has none."""
+    properties = effective_properties(root)
+    stashed = stashed_properties(root)
+    for key in DEVICE_PROPERTY_KEYS:
+        if properties[key] is None:
+            properties[key] = (applied or {}).get(key, stashed.get(key))
+    return _canonical(properties)
 
 
 # --- the metadata stash ----------------------------------------------------------------
@@ -1204,8 +1223,9 @@ def stash_properties(root, properties):
 
 
 def drift(properties, stashed):
-    """The stashed keys whose value no longer matches the domain's devices."""
-    return sorted(key for key, value in stashed.items() if properties.get(key) != value)
+    """The stashed keys whose value no longer matches the domain's devices (none of a kind contradicts nothing)."""
+    return sorted(key for key, value in stashed.items() if properties.get(key) != value
+                  and not (key in DEVICE_PROPERTY_KEYS and properties.get(key) is None))
 
 
 def libosinfo_os_id(root):

@@ -252,7 +252,9 @@ def _remove(root, params):
 def _disable_usb(root):
     devices = usb_devices(root)
     if devices:
-        raise InvalidOption('model', 'none', [m for m in CHOICES if m != 'none'],
+        os_type = dx.os_type(root)
+        allowed = allowed_models(os_type['arch'], dx.virt_type(root))
+        raise InvalidOption('model', 'none', [m for m in allowed if m != 'none'],
                             reason='USB devices exist: %s' % ', '.join(_usb_device_label(e) for e, _bus in devices))
     controllers = usb_controllers(root)
     if [c.get('model') for c in controllers] == ['none']:

@@ -20,7 +20,9 @@ description:
   - Whenever it applies values (or O(pin=true)), the effective C(hw_disk_bus), C(hw_cdrom_bus),
     C(hw_floppy_bus), C(hw_input_bus), C(hw_pointer_model), C(hw_video_model) and C(hw_vif_model) are
     stashed in the domain's metadata (namespace C(https://virtuned.dev/xmlns/libvirt/1)), where
-    M(virtuned.libvirt.virt_device_info) compares them with the devices.
+    M(virtuned.libvirt.virt_device_info) compares them with the devices. A key that no device of the domain
+    tells keeps the value applied now, else the one stashed. O(disk_bus=scsi) on a domain without disks is
+    stashed, and the next disk M(virtuned.libvirt.virt_device) adds without a bus goes on SCSI.
   - Bus and model changes need a cold boot; on a running domain the persistent definition changes and
     RV(domains.reboot_required) is true.
 extends_documentation_fragment:

@@ -124,7 +124,8 @@ domains:
       description: The hw_* values stashed in the virtuned metadata; empty when nothing was stashed.
       type: dict
     drift:
-      description: The stashed keys whose value differs from the effective one.
+      description: The stashed keys whose value differs from the effective one. A key whose kind of device the
+        domain has none of (a stashed hw_disk_bus on a domain without disks) is no drift.
       type: list
       elements: str
     reboot_required:

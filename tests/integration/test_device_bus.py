@@ -122,6 +122,23 @@ def test_stash_pin_and_drift(scratch):
     assert info['domains'][names[1]]['properties']['hw_vif_model'] == 'e1000'
 
 
+def test_a_bus_applied_to_a_domain_without_such_a_device_holds_for_the_next_one(scratch):
+    name = scratch.create('q35', disk=False)
+    converge(scratch, [name], {'disk_bus': 'scsi', 'cdrom_bus': 'sata'})
+    report = testbed.run_module('virt_device_info', {'name': name})['domains'][name]
+    assert (report['stashed']['hw_disk_bus'], report['stashed']['hw_cdrom_bus']) == ('scsi', 'sata')
+    assert report['properties']['hw_disk_bus'] is None and report['drift'] == []
+    # pinned again, the choice stays: no disk says otherwise
+    assert testbed.run_module('virt_device_bus', {'name': name, 'pin': True})['changed'] is False
+    added = testbed.run_module('virt_device', {'name': name, 'devices': [
+        {'kind': 'disk', 'alias': 'data', 'source': testbed.image(testbed.scratch_name('data'))},
+        {'kind': 'disk', 'alias': 'cd', 'device': 'cdrom'}]})
+    assert added['changed'] is True, added
+    assert testbed.disks(scratch.inactive_xml(name)) == [('disk', 'sda', 'scsi'), ('cdrom', 'sdb', 'sata')]
+    assert testbed.disks(scratch.live_xml_when_started(name)) == [('disk', 'sda', 'scsi'), ('cdrom', 'sdb', 'sata')]
+    assert testbed.run_module('virt_device_info', {'name': name})['domains'][name]['drift'] == []
+
+
 FIVE_IDE_DISKS = ''.join("<disk type='file' device='cdrom'><target dev='sd%s' bus='sata'/><readonly/></disk>" % x
                          for x in 'bcde')
 

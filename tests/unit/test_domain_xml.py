@@ -523,3 +523,18 @@ def test_a_size_is_read_in_the_unit_it_gives(kept, given, same):
 def test_a_usb_redirection_filter_is_read_as_libvirt_writes_it(name, written, given, alike):
     usbdev = dx.new_element('usbdev', {name: written} if written else {})
     assert dx.spelled_alike(usbdev, name, given) is alike
+
+
+def test_a_key_no_device_tells_keeps_what_was_applied_then_what_was_stashed():
+    root = dx.parse("<domain type='qemu'><name>d</name><os><type arch='x86_64' machine='q35'>hvm</type></os>"
+                    "<devices><interface type='user'><model type='virtio-transitional'/></interface></devices></domain>")
+    assert dx.properties_to_stash(root)['hw_disk_bus'] is None  # nothing stashed, nothing applied: none
+    wanted = dx.properties_to_stash(root, {'hw_disk_bus': 'scsi', 'hw_vif_model': 'e1000e'})
+    # a disk bus is kept for the next disk; the NIC says its model itself, and its flavour is virtio_model's
+    assert wanted['hw_disk_bus'] == 'scsi' and wanted['hw_vif_model'] == 'virtio'
+    dx.stash_properties(root, wanted)
+    assert dx.properties_to_stash(root)['hw_disk_bus'] == 'scsi'
+    assert dx.drift(dx.effective_properties(root), dx.stashed_properties(root)) == []
+    dx.append_device(root, dx.parse("<disk type='file' device='disk'><target dev='vda' bus='virtio'/></disk>", 'disk'))
+    assert dx.drift(dx.effective_properties(root), dx.stashed_properties(root)) == ['hw_disk_bus']
+    assert dx.properties_to_stash(root)['hw_disk_bus'] == 'virtio'

@@ -70,6 +70,14 @@ def test_refusals(given, option, fragment):
     assert dx.same_document(root, dx.parse(DOMAIN))
 
 
+def test_the_none_refusal_lists_only_what_the_domain_takes():
+    root = dx.parse(DOMAIN)
+    with pytest.raises(InvalidOption) as raised:
+        _usb.plan(root, params(model='none'))
+    assert raised.value.allowed == [m for m in _usb.allowed_models('x86_64', 'qemu') if m != 'none']
+    assert not {'qusb1', 'qusb2', 'vt82c686b-uhci'} & set(raised.value.allowed), raised.value.msg
+
+
 def test_removing_a_usb2_master_takes_its_companions():
     root = dx.parse(DOMAIN)
     _usb.plan(root, params(model='usb2'))
