@@ -243,7 +243,7 @@ def _set_source(element, source, kind_type):
         return
     if element.tag == 'rng':
         backend = _set_child(element, 'backend', {'model': 'random'})
-        backend.text = source if isinstance(source, str) else source.get('path', '/dev/urandom')
+        backend.text = source if isinstance(source, str) else source.get('path', _device_tables.DEFAULT_RNG_SOURCE)
         return
     if isinstance(source, dict) or source == '':
         # source: '' (or {}) gives an empty <source/>: on a cdrom or floppy, no medium (see merged)
@@ -465,6 +465,8 @@ def fill(root, element, spec, policy=None):
         target.attrib.clear()
         for name in sorted(attributes, key=lambda n: (n != 'dev', n != 'bus')):
             target.set(name, attributes[name])
+    if kind == 'rng':
+        filled.update(_fill_rng(element))
     if dx.controller_needed(element) == 'scsi' and _buses.ensure_scsi_controller(root):
         filled['controller'] = 'a virtio-scsi controller, as the domain had none'
     if dx.controller_needed(element) == 'virtio-serial' and _buses.ensure_controller(root, 'virtio-serial'):
@@ -477,6 +479,19 @@ def fill(root, element, spec, policy=None):
     if flavour != 'virtio' and not _explicit_flavour(spec) and _buses.virtio_holder(element) is not None:
         _buses.set_flavour(element, flavour)
         filled['model'] = origin
+    return filled
+
+
+def _fill_rng(element):
+    """A new RNG's model and source when the spec leaves them out: virtio (libvirt's one RNG model for QEMU)
+    fed from the default source; libvirt's schema requires both."""
+    filled = {}
+    if not element.get('model'):
+        element.set('model', 'virtio')
+        filled['model'] = "virtio, libvirt's RNG model for QEMU"
+    if element.find('backend') is None:
+        _set_source(element, _device_tables.DEFAULT_RNG_SOURCE, None)
+        filled['source'] = 'a random backend on %s, as virt-install adds' % _device_tables.DEFAULT_RNG_SOURCE
     return filled
 
 

@@ -104,6 +104,10 @@ DRIVE_UNITS_PER_BUS = {'ide': 2}
 # Video attributes whose meaning (and valid range) belongs to one model.
 MODEL_SPECIFIC_VIDEO_ATTRIBUTES = ('vram', 'vram64', 'ram', 'vgamem')
 
+# What a virtio RNG is fed from when nothing says: virt-install's default (virtinst Guest._add_default_rng,
+# a random backend on /dev/urandom); libvirt's schema requires a backend and has no default for it.
+DEFAULT_RNG_SOURCE = '/dev/urandom'
+
 # policy (and recommendation) key -> the module and option that apply it
 APPLIED_BY = {
     'hw_disk_bus': ('virt_device_bus', 'disk_bus'),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import os
 import re
 
 try:
@@ -100,6 +101,52 @@ def schema(path):
     if path not in _SCHEMAS:
         _SCHEMAS[path] = etree.RelaxNG(etree.parse(path, _parser()))
     return _SCHEMAS[path]
+
+
+RELAXNG_NS = 'http://relaxng.org/ns/structure/1.0'
+# The domain schema with its start replaced by one device's own pattern: that device alone.
+_DEVICE_GRAMMAR = '<grammar xmlns="%s"><include href="%s"><start><ref name="%s"/></start></include></grammar>'
+
+
+def device_schema(path, tag):
+    """libvirt's schema for one device element alone (the pattern <devices> names for it), compiled once a
+    process; None when <devices> has no such element. Alone, a device is told what it lacks ("Expecting an
+    element backend"); inside a domain libxml2 names only the interleave of <devices>."""
+    key = (path, tag)
+    if key not in _SCHEMAS:
+        pattern = _device_patterns(path).get(tag)
+        _SCHEMAS[key] = pattern and etree.RelaxNG(
+            etree.fromstring(_DEVICE_GRAMMAR % (RELAXNG_NS, os.path.abspath(path), pattern), _parser()))
+    return _SCHEMAS[key]
+
+
+def _device_patterns(path):
+    """Device tag -> the name of the schema's pattern for it, as the <devices> element of the schema at path
+    (and the grammars it includes) lists them."""
+    defines, pending, read = {}, [os.path.abspath(path)], set()
+    while pending:
+        grammar_path = pending.pop()
+        if grammar_path in read:
+            continue
+        read.add(grammar_path)
+        grammar = etree.parse(grammar_path, _parser())
+        for define in grammar.iter('{%s}define' % RELAXNG_NS):
+            defines.setdefault(define.get('name'), []).append(define)
+        for include in grammar.iter('{%s}include' % RELAXNG_NS):
+            pending.append(os.path.join(os.path.dirname(grammar_path), include.get('href')))
+
+    def first_element(define):
+        return next(define.iter('{%s}element' % RELAXNG_NS), None)
+
+    patterns = {}
+    devices = [first_element(define) for define in defines.get('devices', [])]
+    for element in devices:
+        for ref in element.iter('{%s}ref' % RELAXNG_NS) if element is not None else ():
+            for define in defines.get(ref.get('name'), []):
+                found = first_element(define)
+                if found is not None and found.get('name'):
+                    patterns.setdefault(found.get('name'), ref.get('name'))
+    return patterns
 
 
 def schema_errors(relaxng, root, most=3):

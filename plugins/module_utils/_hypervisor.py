@@ -145,18 +145,21 @@ def _reason(exc):
     return exc.get_error_message() if hasattr(exc, 'get_error_message') else str(exc)
 
 
-def _culprit(schema, root):
-    """Which device of root (a definition the schema refuses) it refuses, as a message's start; empty when
-    no one device is at fault."""
+def _schema_refusal(schema, path, root, refused):
+    """What the schema refuses in root, a definition it refuses with the errors refused: the one device at
+    fault, with what the schema says of that device alone (what it lacks, where), else refused as it is."""
     found = dx.schema_culprit(schema, root)
     if found is None:
-        return ''
+        return refused
     device, alias_only = found
     alias = device.find('alias')
     if alias_only:
-        return "a <%s> takes no <alias> in this libvirt (alias '%s'; give the device without one): " % (
-            device.tag, alias.get('name'))
-    return 'it refuses the <%s> device%s: ' % (device.tag, " with alias '%s'" % alias.get('name') if alias is not None else '')
+        return "a <%s> takes no <alias> in this libvirt (alias '%s'; give the device without one): %s" % (
+            device.tag, alias.get('name'), refused)
+    alone = dx.device_schema(path, device.tag)
+    return 'it refuses the <%s> device%s: %s' % (
+        device.tag, " with alias '%s'" % alias.get('name') if alias is not None else '',
+        (alone is not None and dx.schema_errors(alone, device)) or refused)
 
 
 def _usb_device(node_device):
@@ -316,7 +319,7 @@ class Hypervisor:
         if schema is not None:
             refused = dx.schema_errors(schema, anonymous)
             if refused:
-                return "libvirt's domain schema: %s%s" % (_culprit(schema, anonymous), refused)
+                return "libvirt's domain schema: %s" % _schema_refusal(schema, self._schema_path, anonymous, refused)
         return self._driver_refusal(anonymous)
 
     def _driver_refusal(self, anonymous):

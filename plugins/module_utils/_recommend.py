@@ -275,7 +275,8 @@ def device_specs(root, found, given_kinds=()):
     specs = []
     value = {key: found.get(key, {}).get('value') for key in DEVICE_KEYS}
     if value['rng'] and 'rng' not in given_kinds and not dx.find_devices(root, 'rng'):
-        specs.append({'kind': 'rng', 'model': 'virtio', 'source': '/dev/urandom', 'alias': 'virtuned-rng'})
+        specs.append({'kind': 'rng', 'model': 'virtio', 'source': _device_tables.DEFAULT_RNG_SOURCE,
+                      'alias': 'virtuned-rng'})
     if value['memballoon'] and 'memballoon' not in given_kinds and not dx.find_devices(root, 'memballoon'):
         specs.append({'kind': 'memballoon', 'model': 'virtio', 'alias': 'virtuned-balloon'})
     agent = [c for c in dx.find_devices(root, 'channel')

@@ -36,7 +36,8 @@ description:
     a domain whose virtio devices are transitional is made transitional. A SCSI disk on a domain without a
     SCSI controller gets a virtio-scsi one, a virtio channel or console on a domain without a virtio-serial
     controller gets one; on a running domain the controller is hot-plugged first (libvirt cannot hot-plug a
-    virtio-serial controller, so such a channel waits for a cold boot).
+    virtio-serial controller, so such a channel waits for a cold boot). A new RNG without C(model) or
+    C(source) is C(virtio) fed from C(/dev/urandom), as virt-install adds it (libvirt has no default for either).
   - A hot-unplug waits for libvirt's device-removed event up to O(unplug_timeout) seconds; a device the guest
     has not released by then is reported V(pending), never V(detached), and the domain waits for a cold boot.
   - The P(virtuned.libvirt.device_xml#filter) filter returns the snippet this module would use.

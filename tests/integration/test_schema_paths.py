@@ -137,7 +137,8 @@ SMARTCARD = "<smartcard mode='host'/>"
 
 
 @pytest.mark.parametrize('xml, alias, said', [
-    (BOGUS, 'entropy', "it refuses the <rng> device with alias 'ua-entropy': "),
+    (BOGUS, 'entropy', "it refuses the <rng> device with alias 'ua-entropy': "
+                       "Element rng has extra content: bogus at /rng/bogus"),
     (SMARTCARD, 'card', "a <smartcard> takes no <alias> in this libvirt (alias 'ua-card'; give the device without one): "),
 ])
 def test_a_schema_refusal_names_the_device_and_an_alias_the_schema_gives_no_place(scratch, xml, alias, said):
@@ -159,6 +160,38 @@ def test_a_schema_refusal_names_the_device_and_an_alias_the_schema_gives_no_plac
         without = {'name': name, 'devices': [{'xml': xml}]}
         assert testbed.run_module('virt_device', without)['changed'] is True
         assert testbed.run_module('virt_device', without)['changed'] is False
+
+
+def test_every_device_libvirt_wrote_passes_the_schemas_pattern_for_it_alone(scratch):
+    """The pattern for a device alone is the one the schema's <devices> lists for its tag: every device of a
+    definition libvirt wrote passes it, for every kind the modules know."""
+    assert set(spec_.KINDS) <= set(dx._device_patterns(_hypervisor.DOMAIN_SCHEMA))
+    name = scratch.create('q35', graphics=testbed.SPICE, devices=testbed.SPICE_AGENT + (
+        "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng><serial type='pty'/>"
+        "<input type='tablet' bus='usb'/><sound model='ich9'/><watchdog model='i6300esb'/><panic model='isa'/>"))
+    devices = dx.devices(dx.parse(scratch.inactive_xml(name)))
+    assert len({device.tag for device in devices}) > 12
+    for device in devices:
+        alone = dx.device_schema(_hypervisor.DOMAIN_SCHEMA, device.tag)
+        assert alone.validate(device), (dx.serialize(device), alone.error_log)
+    assert dx.device_schema(_hypervisor.DOMAIN_SCHEMA, 'domain') is None
+
+
+@pytest.mark.parametrize('spec, said', [
+    ({'kind': 'tpm', 'alias': 't'}, "<tpm> device with alias 'ua-t': Expecting an element backend, got nothing at /tpm"),
+    ({'kind': 'channel', 'alias': 'c'}, "<channel> device with alias 'ua-c': Expecting an element target, got nothing"),
+    ({'kind': 'sound', 'alias': 's'}, "<sound> device with alias 'ua-s': Element sound failed to validate attributes at /sound"),
+    ({'kind': 'interface', 'alias': 'n', 'mac': '52:54:00:zz'}, 'failed to validate content at /interface/mac'),
+])
+def test_a_new_device_the_schema_refuses_is_told_what_it_lacks(scratch, spec, said):
+    """Inside a domain libxml2 names only the <devices> interleave; the device alone, against the schema's own
+    pattern for it, is told what it lacks and where."""
+    name = scratch.create('q35')
+    before = scratch.inactive_xml(name)
+    refused = [testbed.run_module('virt_device', {'name': name, 'devices': [spec]}, check=check) for check in (True, False)]
+    assert refused[0]['msg'] == refused[1]['msg'] and said in refused[0]['msg'], refused[0]['msg']
+    assert 'in interleave at ?; Element domain' not in refused[0]['msg']
+    assert scratch.inactive_xml(name) == before
 
 
 def test_a_schema_refusal_no_one_device_causes_names_none(scratch):

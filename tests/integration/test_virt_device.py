@@ -199,6 +199,20 @@ def test_a_new_disk_goes_on_the_stashed_bus_with_a_controller(scratch):
     assert scratch.live_xml_when_started(name)
 
 
+def test_an_rng_given_by_alias_alone_is_virtio_fed_from_urandom_and_hot_plugged(scratch):
+    """libvirt's schema requires an RNG's model and backend and has no default for either: a new RNG gets
+    virtio on /dev/urandom, as virt-install adds it, in check mode as in the run."""
+    name = testbed.running_with_acpi(scratch, 'q35', devices=testbed.SPARE_ROOT_PORTS)
+    args = {'name': name, 'devices': [{'kind': 'rng', 'alias': 'entropy'}]}
+    check_then_run_agree(args, name, ['attached'], reboot_required=False)
+    for xml in (scratch.live_xml(name), scratch.inactive_xml(name)):
+        rng = testbed.parse(xml).find('devices/rng')
+        assert (rng.get('model'), rng.find('backend').get('model'), rng.find('backend').text,
+                rng.find('alias').get('name')) == ('virtio', 'random', '/dev/urandom', 'ua-entropy')
+    again = testbed.run_module('virt_device', args)
+    assert again['changed'] is False and again['domains'][name]['filled'] == {}, again
+
+
 def test_the_device_xml_snippet_attaches_with_virsh(scratch, tmp_path):
     name = running_with_acpi(scratch, 'i440fx')
     (tmp_path / 'domain.xml').write_text(scratch.inactive_xml(name))

@@ -104,12 +104,23 @@ def test_the_policy_comes_before_the_stash_and_an_explicit_value_before_both():
 
 
 def test_a_virtio_device_on_a_transitional_domain_is_transitional():
-    rng = {'kind': 'rng', 'model': 'virtio', 'alias': 'r'}
+    rng = {'kind': 'rng', 'model': 'virtio', 'alias': 'r', 'source': '/dev/random'}
     element = spec_.element_of(rng, new=True)
     assert spec_.fill(domain(transitional=True), element, rng)['model'].startswith('virtio-transitional')
     assert element.get('model') == 'virtio-transitional'
     element = spec_.element_of(rng, new=True)
     assert spec_.fill(domain(), element, rng) == {} and element.get('model') == 'virtio'
+
+
+def test_a_new_rng_without_model_or_source_is_virtio_on_urandom_and_takes_the_domains_flavour():
+    rng = {'kind': 'rng', 'alias': 'r'}
+    element = spec_.element_of(rng, new=True)
+    assert sorted(spec_.fill(domain(), element, rng)) == ['model', 'source']
+    assert dx.serialize(element) == ('<rng model="virtio"><backend model="random">/dev/urandom</backend>'
+                                     '<alias name="ua-r"/></rng>')
+    element = spec_.element_of(rng, new=True)
+    spec_.fill(domain(transitional=True), element, rng)
+    assert element.get('model') == 'virtio-transitional'
 
 
 @pytest.mark.parametrize('flavour', ['virtio-transitional', 'virtio-non-transitional'])
