@@ -115,6 +115,15 @@ class MachineTypes:
         return sorted((n for n in self.names if family(n) == name and n not in self.deprecated and version(n)),
                       key=version, reverse=True)
 
+    def allowed_targets(self, current, allow_family_change):
+        """What a domain on current may move to: current (unless the host lacks it or deprecates it) and its
+        family's newer versions, and with allow_family_change from i440fx, q35's."""
+        allowed = [current] if self.offers(current) and current not in self.deprecated else []
+        allowed += self.newer(current)
+        if allow_family_change and family(current) == 'i440fx':
+            allowed += self.of_family('q35')
+        return allowed
+
 
 def machine_types(hypervisor, root):
     """The machine types the host offers for this domain's arch and emulator."""
@@ -189,28 +198,27 @@ def set_machine_type(root, wanted, machines, allow_family_change):
     """Set the machine type; returns what a family change converted (empty otherwise)."""
     current = dx.os_type(root)['machine']
     target = machines.resolve(wanted)
-    same_family = machines.of_family(family(current))
+    allowed = machines.allowed_targets(current, allow_family_change)
     if not machines.offers(target):
-        raise InvalidOption('machine_type', wanted, same_family or machines.names,
-                            reason="the domain's emulator does not offer it")
+        raise InvalidOption('machine_type', wanted, allowed, reason="the domain's emulator does not offer it")
     if target in machines.deprecated:
-        raise InvalidOption('machine_type', wanted, machines.newer(target) or same_family,
+        raise InvalidOption('machine_type', wanted, machines.newer(target) or allowed,
                             reason='%s is deprecated on this host' % target)
     if family(target) is None:
-        raise InvalidOption('machine_type', wanted, same_family, reason='not a pc (i440fx) or q35 machine type')
+        raise InvalidOption('machine_type', wanted, allowed, reason='not a pc (i440fx) or q35 machine type')
     if family(target) != family(current):
         if not allow_family_change:
-            raise InvalidOption('machine_type', wanted, same_family,
+            raise InvalidOption('machine_type', wanted, allowed,
                                 reason='%s is %s, %s is %s: a family change needs allow_family_change=true'
                                        % (current, family(current), target, family(target)))
         if (family(current), family(target)) != ('i440fx', 'q35'):
-            raise InvalidOption('machine_type', wanted, same_family,
+            raise InvalidOption('machine_type', wanted, allowed,
                                 reason='only i440fx -> q35 is converted, not %s -> %s'
                                        % (family(current), family(target)))
         converted = convert_to_q35(root)
     else:
         if version(current) and version(target) and version(target) < version(current):
-            raise InvalidOption('machine_type', wanted, [current] + machines.newer(current),
+            raise InvalidOption('machine_type', wanted, allowed,
                                 reason='%s is older than the current %s; a machine type only moves forward'
                                        % (target, current))
         converted = []

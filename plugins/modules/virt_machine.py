@@ -12,7 +12,9 @@ version_added: 0.1.0
 description:
   - Updates a domain's machine type within its family (V(pc-q35-6.2) to V(pc-q35-7.2)), never to an older version,
     never to one the domain's emulator does not offer (the host's capabilities list them, aliases such as V(q35)
-    and deprecation included), never to a deprecated one (the refusal names the newer ones).
+    and deprecation included), never to a deprecated one (the refusal names the newer ones). Each refusal lists
+    what the domain may move to - its type and its family's newer ones (with O(allow_family_change=true), from
+    i440fx, the q35 ones).
   - With O(allow_family_change=true), converts an i440fx domain to q35 as a person would by hand (and as
     C(virt-xml --convert-to-q35) does) - IDE disks and cdroms to SATA with new targets, PCI and IDE controllers and
     PCI addresses dropped so that libvirt re-places the devices on PCIe root ports, piix USB to V(qemu-xhci),

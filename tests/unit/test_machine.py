@@ -68,18 +68,28 @@ def test_a_machine_type_moves_forward_within_its_family(machines):
     assert dx.os_type(root)['machine'] == 'pc-q35-7.2'
 
 
-@pytest.mark.parametrize('machine, wanted, fragment', [
-    ('pc-q35-7.1', 'pc-q35-6.2', 'older than the current pc-q35-7.1'),
-    ('pc-q35-6.2', 'pc-i440fx-7.2', 'needs allow_family_change=true'),
-    ('pc-q35-6.2', 'pc-q35-9.9', 'does not offer it'),
-    ('pc-i440fx-2.12', 'pc-i440fx-1.5', 'deprecated on this host'),
+@pytest.mark.parametrize('machine, wanted, fragment, allowed', [
+    ('pc-q35-7.1', 'pc-q35-6.2', 'older than the current pc-q35-7.1', ['pc-q35-7.1', 'pc-q35-7.2']),
+    ('pc-q35-6.2', 'pc-i440fx-7.2', 'needs allow_family_change=true', ['pc-q35-6.2', 'pc-q35-7.2', 'pc-q35-7.1']),
+    ('pc-q35-7.1', 'pc-q35-9.9', 'does not offer it', ['pc-q35-7.1', 'pc-q35-7.2']),
+    ('pc-i440fx-2.12', 'pc-i440fx-1.5', 'deprecated on this host', ['pc-i440fx-7.2', 'pc-i440fx-2.12']),
+    ('pc-i440fx-2.12', 'isapc', 'does not offer it', ['pc-i440fx-2.12', 'pc-i440fx-7.2']),
 ])
-def test_a_machine_type_that_is_older_foreign_unknown_or_deprecated_is_refused(machines, machine, wanted, fragment):
+def test_a_machine_type_that_is_older_foreign_unknown_or_deprecated_is_refused(machines, machine, wanted, fragment,
+                                                                               allowed):
+    """Each refusal names what the domain may move to: its version and its family's newer ones."""
     root = q35(machine)
     with pytest.raises(InvalidOption) as raised:
         _machine.set_machine_type(root, wanted, machines, False)
     assert raised.value.option == 'machine_type' and fragment in raised.value.msg, raised.value.msg
+    assert raised.value.allowed == allowed
     assert dx.os_type(root)['machine'] == machine
+
+
+def test_a_domain_on_a_type_the_host_lacks_or_deprecates_is_offered_only_newer_ones(machines):
+    assert machines.allowed_targets('pc-q35-5.0', False) == ['pc-q35-7.2', 'pc-q35-7.1', 'pc-q35-6.2']
+    assert machines.allowed_targets('pc-i440fx-1.5', False) == ['pc-i440fx-7.2', 'pc-i440fx-2.12']
+    assert machines.allowed_targets('pc-i440fx-7.2', True) == ['pc-i440fx-7.2', 'pc-q35-7.2', 'pc-q35-7.1', 'pc-q35-6.2']
 
 
 def test_the_deprecated_refusal_names_the_newer_types(machines):
