@@ -14,7 +14,8 @@ description:
   - With O(domain_xml), what the spec leaves out is filled from that domain as the module fills it (its
     stashed C(hw_*) values, its guest OS's recommendations, then libvirt's defaults; the next free disk target;
     the virtio flavour of its devices). With O(policy) (a P(virtuned.libvirt.device_policy#filter) result),
-    the policy's values come first.
+    the policy's values come first. A spec that names a device the domain has gives that device whole, as
+    the spec changes it (what the module writes; for C(virsh update-device)).
   - The snippet is for C(virsh attach-device), M(virtuned.libvirt.virt_device)'s C(xml) key, or any libvirt
     client. A bad spec raises an error naming the key, the value and what is allowed.
 positional: _input

@@ -794,12 +794,18 @@ def snippet(spec, domain_xml=None, policy=None):
     """The device XML virt_device would use for spec on that domain (the device_xml filter)."""
     check(spec, 'spec')
     _refuse_unkept_alias(spec, 'spec', 'a snippet names no device of a running domain')
+    root = dx.parse(domain_xml) if domain_xml is not None else None
+    if root is not None:
+        wanted = element_of(spec, 'spec')
+        existing = find(root, wanted, 'spec')
+        if existing is not None:  # the device as the spec changes it, whole, as virt_device writes it
+            changed = merged(existing, _keeping_flavour(wanted, existing))
+            changed.tail = None
+            return dx.serialize(changed)
     element = element_of(spec, 'spec', new=True)
     _new_drive_medium(element, 'spec', spec)
-    if domain_xml is not None:
-        root = dx.parse(domain_xml)
-        if find(root, element, 'spec') is None:
-            fill(root, element, spec, policy)
+    if root is not None:
+        fill(root, element, spec, policy)
     elif policy:
         fill(dx.parse('<domain><devices/></domain>'), element, spec, policy)
     return dx.serialize(element)

@@ -230,6 +230,28 @@ def test_the_device_xml_snippet_attaches_with_virsh(scratch, tmp_path):
     assert same['changed'] is False, same
 
 
+def test_the_device_xml_snippet_of_a_device_the_domain_has_updates_it_with_virsh(scratch, tmp_path):
+    """For a device the domain has, the filter gives that device whole as the spec changes it: what
+    virsh update-device needs, and what virt_device writes for the spec."""
+    mac = '52:54:00:7e:01:02'
+    name = scratch.create('q35', devices="<interface type='network'><mac address='%s'/><source network='default'/>"
+                                         "<model type='virtio'/><link state='down'/></interface>" % mac)
+    (tmp_path / 'domain.xml').write_text(scratch.inactive_xml(name))
+    spec = {'kind': 'interface', 'mac': mac, 'model': 'e1000e'}
+    output = testbed.run_playbook([{'name': 'snippet', 'ansible.builtin.debug': {
+        'msg': "{{ %r | virtuned.libvirt.device_xml(domain_xml=lookup('ansible.builtin.file', '%s')) }}"
+               % (spec, tmp_path / 'domain.xml')}}])
+    (tmp_path / 'nic.xml').write_text(output['tasks'][0]['result']['msg'])
+    subprocess.run(['virsh', '-c', testbed.URI, 'update-device', name, str(tmp_path / 'nic.xml'), '--config'],
+                   check=True, capture_output=True, text=True)
+    interface = next(i for i in testbed.parse(scratch.inactive_xml(name)).findall('devices/interface')
+                     if i.find('mac').get('address') == mac)
+    assert (interface.get('type'), interface.find('source').get('network'), interface.find('model').get('type'),
+            interface.find('link').get('state')) == ('network', 'default', 'e1000e', 'down')
+    same = testbed.run_module('virt_device', {'name': name, 'devices': [spec]})
+    assert same['changed'] is False, same
+
+
 def test_a_target_another_aliased_disk_holds_is_refused(scratch):
     names = [scratch.create('q35'), scratch.create('q35', running=True)]
     system_disk = {'kind': 'disk', 'target': 'vda', 'alias': 'system'}

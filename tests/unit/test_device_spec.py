@@ -388,6 +388,27 @@ def test_the_snippet_of_the_filter_is_the_element_filled_from_the_domain():
     assert (dx.disk_bus(element), dx.disk_target(element), dx.device_alias(element)) == ('sata', 'sda', 'ua-data')
 
 
+NETWORK_NIC = ("<interface type='network'><mac address='52:54:00:00:00:02'/><source network='default'/>"
+               "<model type='virtio'/></interface>")
+
+
+@pytest.mark.parametrize('spec, read, expected', [
+    ({'kind': 'disk', 'target': 'vda', 'boot_order': 1, 'driver': {'cache': 'none'}},
+     lambda d: (d.find('source').get('file'), dx.disk_bus(d), d.find('boot').get('order'),
+                d.find('driver').get('cache')),
+     ('/a.img', 'virtio', '1', 'none')),
+    ({'kind': 'interface', 'mac': '52:54:00:00:00:02', 'model': 'e1000e'},
+     lambda i: (i.get('type'), i.find('source').get('network'), dx.device_model(i)), ('network', 'default', 'e1000e')),
+])
+def test_the_snippet_of_a_device_the_domain_has_is_that_device_as_the_spec_changes_it(spec, read, expected):
+    root = domain_with(NETWORK_NIC)
+    xml = spec_.snippet(spec, domain_xml=dx.serialize(root))
+    assert read(dx.parse(xml, root_tag=spec['kind'])) == expected and xml == xml.strip()
+    # given back as a snippet, it is the change the spec makes
+    assert dx.same_document(planned(domain_with(NETWORK_NIC), [{'xml': xml}]).after,
+                            planned(domain_with(NETWORK_NIC), [spec]).after)
+
+
 def test_a_spec_that_changes_a_device_names_only_what_it_gives():
     element = spec_.element_of({'kind': 'interface', 'mac': '52:54:00:00:00:01', 'model': 'e1000e'})
     assert element.get('type') is None  # an existing network NIC stays a network NIC
