@@ -799,9 +799,7 @@ def snippet(spec, domain_xml=None, policy=None):
         wanted = element_of(spec, 'spec')
         existing = find(root, wanted, 'spec')
         if existing is not None:  # the device as the spec changes it, whole, as virt_device writes it
-            changed = merged(existing, _keeping_flavour(wanted, existing))
-            changed.tail = None
-            return dx.serialize(changed)
+            return dx.device_xml(merged(existing, _keeping_flavour(wanted, existing)))
     element = element_of(spec, 'spec', new=True)
     _new_drive_medium(element, 'spec', spec)
     if root is not None:
