@@ -15,6 +15,9 @@ from ansible_collections.virtuned.libvirt.plugins.module_utils._errors import In
 
 DISK_OPTIONS = (('disk_bus', 'disk'), ('cdrom_bus', 'cdrom'), ('floppy_bus', 'floppy'))
 OPTIONS = ('disk_bus', 'cdrom_bus', 'floppy_bus', 'video_model', 'vif_model', 'scsi_model', 'virtio_model')
+# stashed hw_* key -> the option of this module that applies it
+STASHED_BY = {key: option for key, (module, option) in tables.APPLIED_BY.items()
+              if module == 'virt_device_bus' and key in dx.PROPERTY_KEYS}
 KINDS = ('disk', 'interface', 'video', 'controller', 'rng', 'memballoon', 'input', 'vsock', 'filesystem',
          'hostdev')
 
@@ -124,8 +127,7 @@ def plan(root, params, capabilities):
         set_virtio_model(root, tables.VIRTIO_FLAVOUR[params['virtio_model']])
     _check_lun0_only_controllers(root, params)
     if params.get('pin') or any(params.get(option) for option in OPTIONS):
-        applied = {key: params[option] for key, (module, option) in tables.APPLIED_BY.items()
-                   if module == 'virt_device_bus' and key in dx.PROPERTY_KEYS and params.get(option)}
+        applied = {key: params[option] for key, option in STASHED_BY.items() if params.get(option)}
         dx.stash_properties(root, dx.properties_to_stash(root, applied))
     return dropped
 

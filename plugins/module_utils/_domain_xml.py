@@ -9,6 +9,7 @@ Pure lxml, no libvirt: everything here is unit-tested without a hypervisor.
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import os
 import re
@@ -120,9 +121,10 @@ def device_schema(path, tag):
     return _SCHEMAS[key]
 
 
+@functools.lru_cache(maxsize=None)
 def _device_patterns(path):
     """Device tag -> the name of the schema's pattern for it, as the <devices> element of the schema at path
-    (and the grammars it includes) lists them."""
+    (and the grammars it includes) lists them; read once a process."""
     defines, pending, read = {}, [os.path.abspath(path)], set()
     while pending:
         grammar_path = pending.pop()
@@ -139,13 +141,12 @@ def _device_patterns(path):
         return next(define.iter('{%s}element' % RELAXNG_NS), None)
 
     patterns = {}
-    devices = [first_element(define) for define in defines.get('devices', [])]
-    for element in devices:
-        for ref in element.iter('{%s}ref' % RELAXNG_NS) if element is not None else ():
-            for define in defines.get(ref.get('name'), []):
-                found = first_element(define)
-                if found is not None and found.get('name'):
-                    patterns.setdefault(found.get('name'), ref.get('name'))
+    refs = (ref for devices in defines.get('devices', []) for ref in devices.iter('{%s}ref' % RELAXNG_NS))
+    for ref in refs:
+        for define in defines.get(ref.get('name'), []):
+            found = first_element(define)
+            if found is not None and found.get('name'):
+                patterns.setdefault(found.get('name'), ref.get('name'))
     return patterns
 
 

@@ -47,6 +47,11 @@ def allowed_models(arch, virt_type):
     return models
 
 
+def domain_models(root):
+    """allowed_models for this domain's architecture and virt type."""
+    return allowed_models(dx.os_type(root)['arch'], dx.virt_type(root))
+
+
 def usb_controllers(root):
     return dx.find_devices(root, 'controller', type='usb')
 
@@ -135,12 +140,11 @@ def validate(params, root):
     """What this domain cannot take: a model its architecture or virt type lacks."""
     check_options(params)
     model = params['model']
-    os_type = dx.os_type(root)
-    allowed = allowed_models(os_type['arch'], dx.virt_type(root))
+    allowed = domain_models(root)
     if model is not None and model not in allowed:
         reason = None
         if model in MODELS:
-            reason = 'not available to a %s domain on %s' % (dx.virt_type(root), os_type['arch'])
+            reason = 'not available to a %s domain on %s' % (dx.virt_type(root), dx.os_type(root)['arch'])
         raise InvalidOption('model', model, allowed, reason=reason)
 
 
@@ -252,9 +256,7 @@ def _remove(root, params):
 def _disable_usb(root):
     devices = usb_devices(root)
     if devices:
-        os_type = dx.os_type(root)
-        allowed = allowed_models(os_type['arch'], dx.virt_type(root))
-        raise InvalidOption('model', 'none', [m for m in allowed if m != 'none'],
+        raise InvalidOption('model', 'none', [m for m in domain_models(root) if m != 'none'],
                             reason='USB devices exist: %s' % ', '.join(_usb_device_label(e) for e, _bus in devices))
     controllers = usb_controllers(root)
     if [c.get('model') for c in controllers] == ['none']:
